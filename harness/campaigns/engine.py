@@ -1,0 +1,157 @@
+"""Run campaign journeys on the workspace's clock.
+
+A journey starts when a person's trigger event arrives, or when an anonymous
+trigger event is stitched to a person within the trigger's anonymous window (72
+hours by default, as Customer.io documents). A person is in a campaign at most
+once at a time. Sending goes through a :class:`Messenger`, so the model never
+touches HTTP.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..journal import Entry
+from ..workspace import Device, Event, Person, Workspace
+from .spec import Campaign, EmailMessage, PushMessage, Send, Step, render
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message with its templates filled in."""
+
+    title: str
+    body: str
+    link: str | None = None
+    image_url: str | None = None
+
+
+class Messenger(Protocol):
+    """Delivers what journeys decide to send."""
+
+    def push(
+        self, person: Person, devices: list[Device], message: Rendered, campaign: str
+    ) -> None:
+        """Send a push to each of ``devices``."""
+
+    def email(self, person: Person, message: Rendered, campaign: str) -> None:
+        """Send an email."""
+
+
+@dataclass
+class Journey:
+    """One person's way through one campaign."""
+
+    campaign: Campaign
+    person: Person
+    trigger: Event
+    step: int = 0
+    done: bool = False
+    log: list[str] = field(default_factory=list)
+
+
+class CampaignEngine:
+    """Listen to a workspace and move journeys through their steps."""
+
+    def __init__(
+        self, workspace: Workspace, campaigns: list[Campaign], messenger: Messenger
+    ) -> None:
+        self.workspace, self.campaigns, self.messenger = workspace, campaigns, messenger
+        self.journeys: list[Journey] = []
+        workspace.listeners.append(self)
+
+    def on_event(self, person: Person, event: Event) -> None:
+        """Start journeys this event triggers."""
+        for campaign in self.campaigns:
+            if campaign.trigger.event == event.name:
+                self._enter(campaign, person, event)
+
+    def on_stitch(self, person: Person, events: list[Event]) -> None:
+        """Start journeys for stitched anonymous triggers inside their window."""
+        now = self.workspace.clock.now()
+        for event in sorted(events, key=lambda e: e.timestamp):
+            for campaign in self.campaigns:
+                window = campaign.trigger.anonymous_window
+                if campaign.trigger.event == event.name and now - event.timestamp <= window:
+                    self._enter(campaign, person, event)
+
+    def _enter(self, campaign: Campaign, person: Person, event: Event) -> None:
+        active = any(
+            j.campaign is campaign and j.person is person and not j.done
+            for j in self.journeys
+        )
+        if active:
+            return
+        journey = Journey(campaign, person, event)
+        self.journeys.append(journey)
+        self._note(journey, f"entered campaign {campaign.name!r} on {event.name!r}")
+        self._run(journey)
+
+    def _run(self, journey: Journey) -> None:
+        steps = journey.campaign.steps
+        while journey.step < len(steps) and not journey.done:
+            step = steps[journey.step]
+            journey.step += 1
+            if step.wait is not None:
+                self.workspace.clock.call_later(
+                    step.wait, lambda: self._run(journey),
+                    f"{journey.campaign.name} wait for {journey.person.label}",
+                )
+                self._note(journey, f"waiting {step.wait}")
+                return
+            self._do(journey, step)
+        if not journey.done:
+            journey.done = True
+            self._note(journey, f"finished campaign {journey.campaign.name!r}")
+
+    def _do(self, journey: Journey, step: Step) -> None:
+        if step.exit_if is not None:
+            name = step.exit_if.event
+            since = journey.trigger.timestamp
+            events = self.workspace.events_of(journey.person)
+            if any(e.name == name and e.timestamp >= since for e in events):
+                journey.done = True
+                self._note(journey, f"exited campaign {journey.campaign.name!r}: "
+                           f"{name!r} arrived after the trigger")
+        elif step.send is not None:
+            self._send(journey, step.send)
+
+    def _send(self, journey: Journey, send: Send) -> None:
+        person, name = journey.person, journey.campaign.name
+        devices = [d for d in self.workspace.devices.of(person) if d.push_enabled]
+        context = self._context(journey)
+        if send.push is not None and devices:
+            self.messenger.push(person, devices, _push(send.push, context), name)
+            return
+        reason = "no device with push enabled" if send.push else "email step"
+        if send.otherwise_email is None:
+            self._note(journey, f"nothing sent: {reason} and no email fallback")
+            return
+        self._note(journey, f"falling back to email: {reason}")
+        self.messenger.email(person, _email(send.otherwise_email, context), name)
+
+    def _context(self, journey: Journey) -> dict[str, Any]:
+        person = journey.person
+        customer = {**person.attributes, "id": person.id, "email": person.email}
+        return {"event": journey.trigger.properties, "customer": customer}
+
+    def _note(self, journey: Journey, text: str) -> None:
+        journey.log.append(text)
+        self.workspace.journal.record(Entry(
+            self.workspace.clock.now(), "campaign", "journey", text,
+            person=journey.person.cio_id,
+        ))
+
+
+def _push(message: PushMessage, context: dict[str, Any]) -> Rendered:
+    link = render(message.link, **context) if message.link else None
+    return Rendered(render(message.title, **context), render(message.body, **context),
+                    link, message.image_url)
+
+
+def _email(message: EmailMessage, context: dict[str, Any]) -> Rendered:
+    return Rendered(render(message.subject, **context), render(message.body, **context))

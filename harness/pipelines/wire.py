@@ -1,0 +1,198 @@
+"""Parse Data Pipelines requests into typed workspace calls.
+
+Accepts what every real client sends: JSON or ``text/plain`` bodies, gzip
+(``Content-Encoding: gzip``, as the Android SDK sends), the long paths the server
+libraries use (``/track``) and the one-letter paths of the browser and mobile SDKs
+(``/t``, ``/b``). The write key comes from Basic auth or from ``writeKey`` in the
+body. Nothing here holds state.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..workspace import Alias, Call, Caller, Group, Identify, Track
+
+REQUEST_LIMIT = 32 * 1024
+BATCH_LIMIT = 500 * 1024
+
+TYPES = {"identify", "track", "page", "screen", "group", "alias"}
+SHORT = {"i": "identify", "t": "track", "p": "page", "s": "screen", "g": "group",
+         "a": "alias", "b": "batch"}
+
+
+class WireError(Exception):
+    """Raised when a request cannot be read at all (bad gzip, JSON or shape)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Item:
+    """One call of a request: parsed, or the reason it was refused."""
+
+    index: int | None
+    call: Call | None
+    problem: str | None
+    size: int
+
+
+def decode_body(raw: bytes, content_encoding: str | None) -> dict[str, Any]:
+    """Return the request's JSON object, un-gzipped when the header says so."""
+    if content_encoding and content_encoding.strip().lower() == "gzip":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as error:
+            raise WireError(
+                f"body is not valid gzip ({error}); send the gzip bytes, or drop the "
+                "Content-Encoding: gzip header for a plain body"
+            ) from error
+    try:
+        body = json.loads(raw or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise WireError(f"body is not valid JSON ({error}); send one JSON object")
+    if not isinstance(body, dict):
+        raise WireError(
+            f"body is a JSON {type(body).__name__}, not an object; send "
+            '{"userId": ..., ...} or {"batch": [...]}'
+        )
+    return body
+
+
+def write_key(authorization: str | None, body: dict[str, Any]) -> str | None:
+    """Return the write key from Basic auth (username) or from the body."""
+    if authorization and authorization.lower().startswith("basic "):
+        try:
+            decoded = base64.b64decode(authorization[6:].strip()).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return decoded.split(":", 1)[0] or None
+    key = body.get("writeKey")
+    return key if isinstance(key, str) and key else None
+
+
+def items(kind: str, body: dict[str, Any], now: datetime) -> list[Item]:
+    """Parse a request of ``kind`` (a type, or ``batch``) into its items."""
+    if kind != "batch":
+        return [_item(None, kind, body, now)]
+    batch = body.get("batch")
+    if not isinstance(batch, list):
+        raise WireError('batch requests need "batch": a list of calls')
+    parsed = []
+    for index, entry in enumerate(batch):
+        if not isinstance(entry, dict):
+            parsed.append(Item(index, None, f"batch[{index}] is not an object", 0))
+            continue
+        parsed.append(_item(index, str(entry.get("type", "")), entry, now))
+    return parsed
+
+
+def _item(index: int | None, kind: str, data: dict[str, Any], now: datetime) -> Item:
+    size = len(json.dumps(data, separators=(",", ":")))
+    where = "" if index is None else f"batch[{index}]: "
+    try:
+        if size > REQUEST_LIMIT:
+            raise ValueError(f"call is {size} bytes; the limit is {REQUEST_LIMIT}")
+        call = _call(kind, data, now)
+    except ValueError as error:
+        return Item(index, None, f"{where}{error}", size)
+    return Item(index, call, None, size)
+
+
+def _call(kind: str, data: dict[str, Any], now: datetime) -> Call:
+    if kind not in TYPES:
+        raise ValueError(f"type {kind!r} is not one of {', '.join(sorted(TYPES))}")
+    caller = _caller(kind, data, now)
+    if kind == "identify":
+        return Identify(caller, _mapping(data, "traits"))
+    if kind == "track":
+        event = data.get("event")
+        if not isinstance(event, str) or not event:
+            raise ValueError('track needs "event", a non-empty string')
+        return Track(caller, event, _mapping(data, "properties"))
+    if kind in ("page", "screen"):
+        name = data.get("name") or ""
+        return Track(caller, str(name), _mapping(data, "properties"), kind=kind)
+    if kind == "alias":
+        previous = data.get("previousId")
+        if not caller.user_id or not isinstance(previous, str) or not previous:
+            raise ValueError('alias needs "userId" and "previousId"')
+        return Alias(caller, previous)
+    group = data.get("groupId")
+    if not isinstance(group, str | int) or group == "":
+        raise ValueError('group needs "groupId"')
+    return Group(caller, str(group), _mapping(data, "traits"))
+
+
+def _caller(kind: str, data: dict[str, Any], now: datetime) -> Caller:
+    user_id = _identity(data, "userId")
+    anonymous_id = _identity(data, "anonymousId")
+    if kind != "alias" and not user_id and not anonymous_id:
+        traits = data.get("traits")
+        has_email = isinstance(traits, dict) and traits.get("email")
+        if not (kind == "identify" and has_email):
+            raise ValueError(f'{kind} needs "userId" or "anonymousId"')
+    message_id = data.get("messageId")
+    return Caller(
+        user_id=user_id,
+        anonymous_id=anonymous_id,
+        message_id=str(message_id) if message_id not in (None, "") else None,
+        timestamp=_timestamp(data.get("timestamp"), now),
+        context=_mapping(data, "context"),
+    )
+
+
+def _identity(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f'"{key}" must be a string, not {type(value).__name__}')
+    return str(value)
+
+
+def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f'"{key}" must be an object, not {type(value).__name__}')
+    return value
+
+
+def _timestamp(value: Any, now: datetime) -> datetime:
+    if value is None:
+        return now
+    if not isinstance(value, str):
+        raise ValueError('"timestamp" must be an ISO-8601 string')
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f'"timestamp" {value!r} is not ISO-8601; send e.g. 2026-03-02T09:00:00Z'
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def error_body(messages: list[str]) -> dict[str, Any]:
+    """Return the documented error shape: ``{"meta": {"errors": [...]}}``."""
+    return {"meta": {"errors": messages}}
+
+
+def settings_body(write_key: str, api_host: str) -> dict[str, Any]:
+    """Return the project settings the SDKs fetch, pointing uploads at ``api_host``."""
+    return {
+        "integrations": {
+            "Customer.io Data Pipelines": {"apiKey": write_key, "apiHost": api_host},
+        },
+        "plan": {"track": {"__default": {"enabled": True}}},
+        "edgeFunction": {},
+    }

@@ -1,0 +1,1 @@
+"""Helpers every emulated service's routes share."""
