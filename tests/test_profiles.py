@@ -1,0 +1,340 @@
+"""Device profiles load, and every kind of mistake in one is reported clearly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from harness.errors import ConfigError, UnknownName
+from harness.profiles import (
+    DeviceProfile,
+    find_profile,
+    format_duration,
+    load_profile,
+    load_profiles,
+    parse_duration,
+)
+
+SHIPPED = Path(__file__).resolve().parents[1] / "device-profiles"
+SEVEN = [
+    "android-12-samsung",
+    "android-13-xiaomi",
+    "android-14-pixel",
+    "desktop-chrome",
+    "ios-15-iphone",
+    "ios-16-4-safari-webapp",
+    "ios-17-iphone",
+]
+
+
+def shipped(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((SHIPPED / f"{name}.yaml").read_text())
+    return data
+
+
+def write(directory: Path, name: str, content: dict[str, Any] | str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    text = content if isinstance(content, str) else yaml.safe_dump(content)
+    path = directory / f"{name}.yaml"
+    path.write_text(text)
+    return path
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_profile(path)
+    return [str(problem) for problem in caught.value.problems]
+
+
+@pytest.fixture
+def profiles_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Work in tmp_path so problems name files as ``device-profiles/x.yaml``."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "device-profiles"
+
+
+def test_every_shipped_profile_loads() -> None:
+    profiles = load_profiles(SHIPPED)
+    assert list(profiles) == SEVEN
+
+
+@pytest.mark.parametrize("name", SEVEN)
+def test_shipped_profile_dumps_back_to_an_equal_profile(name: str) -> None:
+    profile = load_profiles(SHIPPED)[name]
+    dumped = profile.model_dump(mode="json")
+    assert DeviceProfile.model_validate(dumped) == profile
+
+
+def test_android_13_and_later_start_with_notifications_off() -> None:
+    profiles = load_profiles(SHIPPED)
+    runtime = [p for p in profiles.values() if p.api_level and p.api_level >= 33]
+    assert runtime
+    for profile in runtime:
+        assert profile.permission.model == "android_runtime"
+        assert profile.permission.initial == "not_determined"
+
+
+def test_android_12_samsung_has_no_runtime_prompt() -> None:
+    samsung = find_profile(load_profiles(SHIPPED), "android-12-samsung")
+    assert samsung.permission.initial == "granted"
+    assert not samsung.has_runtime_prompt
+    assert not samsung.supports("runtime_permission")
+
+
+def test_ios_17_offers_provisional_authorization() -> None:
+    iphone = find_profile(load_profiles(SHIPPED), "ios-17-iphone")
+    assert iphone.major_version == 17
+    assert iphone.permission.provisional
+    assert iphone.supports("provisional_auth")
+
+
+def test_supports_rejects_a_misspelt_capability() -> None:
+    chrome = find_profile(load_profiles(SHIPPED), "desktop-chrome")
+    with pytest.raises(ValueError, match="'web-push' is not a capability"):
+        chrome.supports("web-push")
+
+
+def test_malformed_profile_reports_every_problem_at_once(profiles_dir: Path) -> None:
+    data = shipped("android-14-pixel")
+    data["name"] = "bad"
+    data["push"]["service"] = "apn"
+    data["os_version"] = 14
+    data["colour"] = "red"
+    data["token"]["invalidation_lag"] = "two days"
+    del data["kind"]
+    path = write(profiles_dir, "bad", data)
+    assert problems_of(path) == [
+        "device-profiles/bad.yaml: os_version: expected text (in quotes), "
+        "got the number 14.",
+        "device-profiles/bad.yaml: kind: is required; add it.",
+        "device-profiles/bad.yaml: push.service: 'apn' is not one of apns, fcm, "
+        "webpush.",
+        "device-profiles/bad.yaml: token.invalidation_lag: 'two days' is not a "
+        "duration; write a whole number and one unit of s, m, h, d or w, "
+        "like 90m or 2d.",
+        "device-profiles/bad.yaml: colour: unknown key; allowed here: name, title, "
+        "platform, os_version, api_level, model, manufacturer, kind, push, "
+        "permission, token, background, quirks, capabilities, appium.",
+    ]
+
+
+def test_unknown_key_is_reported_with_a_guess(profiles_dir: Path) -> None:
+    data = shipped("ios-17-iphone")
+    data["push"]["enviroment"] = data["push"].pop("environment")
+    path = write(profiles_dir, "ios-17-iphone", data)
+    assert problems_of(path) == [
+        "device-profiles/ios-17-iphone.yaml: push.enviroment: unknown key; did you "
+        "mean environment? Allowed here: service, environment, endpoint_origin."
+    ]
+
+
+def test_unknown_key_in_a_list_item_is_reported_by_index(profiles_dir: Path) -> None:
+    data = shipped("android-13-xiaomi")
+    data["quirks"][1]["severity"] = "high"
+    path = write(profiles_dir, "android-13-xiaomi", data)
+    assert problems_of(path) == [
+        "device-profiles/android-13-xiaomi.yaml: quirks.1.severity: unknown key; "
+        "allowed here: name, note."
+    ]
+
+
+def test_bad_duration_is_reported(profiles_dir: Path) -> None:
+    data = shipped("android-13-xiaomi")
+    data["background"]["push_delay"] = 15
+    path = write(profiles_dir, "android-13-xiaomi", data)
+    [problem] = problems_of(path)
+    assert problem == (
+        "device-profiles/android-13-xiaomi.yaml: background.push_delay: expected "
+        "a duration such as 90m or 2d, got the number 15; add a unit of s, m, h, "
+        "d or w."
+    )
+
+
+def test_wrong_service_for_platform_is_reported(profiles_dir: Path) -> None:
+    data = shipped("android-14-pixel")
+    data["push"] = {"service": "apns", "environment": "production"}
+    path = write(profiles_dir, "android-14-pixel", data)
+    assert problems_of(path) == [
+        "device-profiles/android-14-pixel.yaml: push.service: android devices "
+        "receive push through fcm, not apns; set service to fcm.",
+        "device-profiles/android-14-pixel.yaml: push.environment: only apns has "
+        "environments and android uses fcm; remove it.",
+    ]
+
+
+def test_rules_between_fields_are_all_reported_together(profiles_dir: Path) -> None:
+    data = shipped("ios-17-iphone")
+    data.update(kind="desktop", api_level=17, capabilities=["native_app"])
+    data["permission"].update(prompt="none", requires_home_screen=True)
+    data["background"]["kills_background_after"] = "1h"
+    path = write(profiles_dir, "ios-17-iphone", data)
+    paths = [problem.split(": ")[1] for problem in problems_of(path)]
+    assert paths == [
+        "kind",
+        "api_level",
+        "permission.prompt",
+        "permission.requires_home_screen",
+        "capabilities",
+        "capabilities",
+        "background.kills_background_after",
+    ]
+
+
+def test_wrong_api_level_is_blamed_alone(profiles_dir: Path) -> None:
+    data = shipped("android-14-pixel")
+    data["api_level"] = 31
+    path = write(profiles_dir, "android-14-pixel", data)
+    assert problems_of(path) == [
+        "device-profiles/android-14-pixel.yaml: api_level: Android 14 is API level "
+        "34, not 31; fix api_level or os_version."
+    ]
+
+
+def test_android_12_must_use_the_default_on_model(profiles_dir: Path) -> None:
+    data = shipped("android-12-samsung")
+    data["permission"]["model"] = "android_runtime"
+    path = write(profiles_dir, "android-12-samsung", data)
+    assert problems_of(path) == [
+        "device-profiles/android-12-samsung.yaml: permission.model: API level 31 "
+        "predates POST_NOTIFICATIONS (API 33), so uses the android_default_on "
+        "model, not android_runtime; set model to android_default_on."
+    ]
+
+
+def test_android_default_on_must_start_granted_without_prompt(
+    profiles_dir: Path,
+) -> None:
+    data = shipped("android-12-samsung")
+    data["permission"].update(initial="not_determined", prompt="in_app")
+    path = write(profiles_dir, "android-12-samsung", data)
+    assert [problem.split(": ")[1] for problem in problems_of(path)] == [
+        "permission.initial",
+        "permission.prompt",
+    ]
+
+
+def test_webpush_requires_an_endpoint_origin(profiles_dir: Path) -> None:
+    data = shipped("desktop-chrome")
+    del data["push"]["endpoint_origin"]
+    path = write(profiles_dir, "desktop-chrome", data)
+    [problem] = problems_of(path)
+    assert problem.startswith(
+        "device-profiles/desktop-chrome.yaml: push.endpoint_origin: webpush needs "
+        "the origin of the browser's push service"
+    )
+
+
+def test_capabilities_must_match_what_the_profile_implies(profiles_dir: Path) -> None:
+    data = shipped("ios-16-4-safari-webapp")
+    data["capabilities"] = ["web_push", "native_app"]
+    path = write(profiles_dir, "ios-16-4-safari-webapp", data)
+    assert problems_of(path) == [
+        "device-profiles/ios-16-4-safari-webapp.yaml: capabilities: lists "
+        "native_app, yet web profiles run no native app; remove it.",
+        "device-profiles/ios-16-4-safari-webapp.yaml: capabilities: lacks "
+        "home_screen_install, yet permission.requires_home_screen is true; add it.",
+    ]
+
+
+def test_yaml_syntax_error_is_reported_with_its_line(profiles_dir: Path) -> None:
+    text = "name: broken\nplatform: ios\npush:\n  service: [apns\n"
+    path = write(profiles_dir, "broken", text)
+    [problem] = problems_of(path)
+    assert problem.startswith(
+        "device-profiles/broken.yaml: (document): invalid YAML at line 5"
+    )
+
+
+def test_top_level_must_be_a_mapping(profiles_dir: Path) -> None:
+    path = write(profiles_dir, "listed", "- ios-17-iphone\n")
+    assert problems_of(path) == [
+        "device-profiles/listed.yaml: (document): the file holds a list; a device "
+        "profile is a mapping of keys such as name, title, platform."
+    ]
+
+
+def test_empty_file_is_reported(profiles_dir: Path) -> None:
+    path = write(profiles_dir, "empty", "# nothing yet\n")
+    [problem] = problems_of(path)
+    assert problem.startswith(
+        "device-profiles/empty.yaml: (document): the file is empty;"
+    )
+
+
+def test_name_must_equal_file_stem(profiles_dir: Path) -> None:
+    path = write(profiles_dir, "iphone", shipped("ios-17-iphone"))
+    assert problems_of(path) == [
+        "device-profiles/iphone.yaml: name: 'ios-17-iphone' differs from the file "
+        "name iphone.yaml; a profile's name must equal its file stem, so rename "
+        "one of them."
+    ]
+
+
+def test_unknown_name_lists_known_names() -> None:
+    profiles = load_profiles(SHIPPED)
+    with pytest.raises(UnknownName) as caught:
+        find_profile(profiles, "ios-18-iphone")
+    assert str(caught.value) == (
+        "unknown device profile 'ios-18-iphone'; known device profiles: "
+        + ", ".join(SEVEN)
+        + "."
+    )
+
+
+def test_two_bad_files_raise_one_error_with_problems_from_both(
+    profiles_dir: Path,
+) -> None:
+    write(profiles_dir, "ios-17-iphone", shipped("ios-17-iphone"))
+    bad_kind = shipped("desktop-chrome") | {"kind": "laptop"}
+    write(profiles_dir, "desktop-chrome", bad_kind)
+    write(profiles_dir, "broken", "name: [\n")
+    with pytest.raises(ConfigError) as caught:
+        load_profiles(profiles_dir)
+    files = [problem.file for problem in caught.value.problems]
+    assert files == [
+        "device-profiles/broken.yaml",
+        "device-profiles/desktop-chrome.yaml",
+    ]
+    assert "kind: 'laptop' is not one of phone, tablet, desktop." in str(caught.value)
+
+
+def test_yml_file_is_reported_not_skipped(profiles_dir: Path) -> None:
+    write(profiles_dir, "ios-17-iphone", shipped("ios-17-iphone"))
+    (profiles_dir / "pixel.yml").write_text("name: pixel\n")
+    with pytest.raises(ConfigError, match=r"pixel\.yml: \(document\): files here end in \.yaml"):
+        load_profiles(profiles_dir)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0s", timedelta(0)),
+        ("90m", timedelta(minutes=90)),
+        ("12h", timedelta(hours=12)),
+        ("2d", timedelta(days=2)),
+        ("1w", timedelta(weeks=1)),
+    ],
+)
+def test_parse_duration_reads_one_unit(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "2", "1.5h", "-1d", "2 days", "1h30m"])
+def test_parse_duration_rejects_anything_else(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a duration"):
+        parse_duration(text)
+
+
+def test_format_duration_uses_the_largest_whole_unit() -> None:
+    assert format_duration(timedelta(minutes=90)) == "90m"
+    assert format_duration(timedelta(days=14)) == "2w"
+    assert format_duration(timedelta(0)) == "0s"
+
+
+def test_profile_hashes_by_name_despite_its_appium_dict() -> None:
+    profiles = load_profiles(SHIPPED)
+    assert len(set(profiles.values())) == len(SEVEN)
