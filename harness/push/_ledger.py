@@ -1,0 +1,58 @@
+"""The provider verdicts a push service model keeps and writes to the journal."""
+
+from __future__ import annotations
+
+import logging
+
+from harness.clock import Clock
+from harness.journal import Entry, Journal
+from harness.push.notification import Verdict, short_token
+
+logger = logging.getLogger(__name__)
+
+
+class Ledger:
+    """Keep every verdict one push service gave, and journal each one."""
+
+    def __init__(self, label: str, clock: Clock, journal: Journal) -> None:
+        self.label = label
+        self.verdicts: list[Verdict] = []
+        self._clock = clock
+        self._journal = journal
+
+    def record(
+        self,
+        verdict: Verdict,
+        *,
+        delivery_id: str | None,
+        detail: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Append ``verdict`` and journal it under the provider layer.
+
+        ``detail`` explains a rejection; ``note`` qualifies an acceptance, such
+        as a notification that will never reach the device.
+        """
+        self.verdicts.append(verdict)
+        outcome = "accepted" if verdict.accepted else verdict.reason
+        text = f"{self.label} {verdict.status} {outcome} for token "
+        text += short_token(verdict.token)
+        if note:
+            text += f" ({note})"
+        self._journal.record(
+            Entry(
+                at=self._clock.now(),
+                layer="provider",
+                kind="verdict",
+                text=text,
+                token=verdict.token,
+                delivery_id=delivery_id,
+                data={
+                    "status": verdict.status,
+                    "reason": verdict.reason,
+                    "detail": detail,
+                    "message_id": verdict.message_id,
+                },
+            )
+        )
+        logger.debug("%s: %s", text, detail or "")

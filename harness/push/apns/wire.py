@@ -1,0 +1,220 @@
+"""The APNs provider API on the wire: headers and path in, status and reason out.
+
+Header checks run in the order of Pushy's ``ValidatingPushNotificationHandler``
+(apns-id, topic, collapse id, priority, push type, then the token in the path);
+the model continues from there. Error bodies are Apple's ``{"reason": ...}``,
+with ``timestamp`` (milliseconds) only for 410 Unregistered.
+
+Named policies where Apple says nothing: a payload that is not a JSON object is
+accepted and reaches the device without title, body or data; a missing
+``apns-push-type`` means ``alert``; a missing ``apns-priority`` means 10, or 5
+for background pushes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from harness.push._asgi import Reply, unmatched_text
+from harness.push.apns.errors import Rejected
+from harness.push.apns.model import ApnsRequest, ApnsService
+from harness.push.notification import Verdict
+
+PUSH_TYPES = (
+    "alert",
+    "background",
+    "voip",
+    "complication",
+    "fileprovider",
+    "mdm",
+    "location",
+    "liveactivity",
+    "pushtotalk",
+)
+STATUS = {
+    "PayloadTooLarge": 413,
+    "MissingProviderToken": 403,
+    "InvalidProviderToken": 403,
+    "ExpiredProviderToken": 403,
+    "BadEnvironmentKeyInToken": 403,
+    "BadPath": 404,
+    "MethodNotAllowed": 405,
+    "Unregistered": 410,
+    "ExpiredToken": 410,
+}
+_UUID = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I
+)
+_HEX = re.compile(r"^(?:[0-9a-f]{2})+$", re.I)
+
+
+def handle_push(
+    service: ApnsService,
+    environment: str,
+    token: str,
+    headers: Mapping[str, str],
+    body: bytes,
+) -> Reply:
+    """Answer ``POST /3/device/<token>`` the way APNs does."""
+    delivery_id = _data(_document(body)).get("CIO-Delivery-ID")
+    try:
+        request = parse_push(environment, token, headers, body)
+        acceptance = service.send(request)
+    except Rejected as error:
+        apns_id = headers.get("apns-id") or ""
+        apns_id = apns_id if _UUID.match(apns_id) else service.new_apns_id()
+        verdict = _rejected(token, error)
+        service.settle(verdict, delivery_id=delivery_id, detail=error.detail)
+        return _error(error, apns_id)
+    verdict = _accepted(request.token, acceptance.apns_id)
+    service.settle(verdict, delivery_id=delivery_id, acceptance=acceptance)
+    return Reply(200, {"apns-id": acceptance.apns_id})
+
+
+def parse_push(
+    environment: str, token: str, headers: Mapping[str, str], body: bytes
+) -> ApnsRequest:
+    """Parse a notification request, or raise :class:`Rejected` for bad syntax."""
+    apns_id = headers.get("apns-id")
+    if apns_id is not None and not _UUID.match(apns_id):
+        raise Rejected("BadMessageId", f"apns-id {apns_id!r} is not a UUID.")
+    topic = headers.get("apns-topic")
+    if not topic:
+        raise Rejected("MissingTopic", "apns-topic is required with token auth.")
+    collapse_id = headers.get("apns-collapse-id")
+    if collapse_id is not None and len(collapse_id.encode()) > 64:
+        raise Rejected("BadCollapseId", "apns-collapse-id is over 64 bytes.")
+    push_type, priority = _push_type_and_priority(headers)
+    expiration = _expiration(headers.get("apns-expiration"))
+    device_token = _token(token)
+    document = _document(body)
+    alert = _alert(document)
+    return ApnsRequest(
+        environment=environment,
+        token=device_token,
+        topic=topic,
+        apns_id=apns_id.lower() if apns_id else None,
+        push_type=push_type,
+        priority=priority,
+        collapse_id=collapse_id,
+        expiration=expiration,
+        authorization=_bearer(headers.get("authorization")),
+        payload=body,
+        title=_text_or_none(alert.get("title")),
+        body=_text_or_none(alert.get("body")),
+        data=_data(document),
+    )
+
+
+def unmatched(method: str, path: str, status: int, nearest: list[str]) -> Reply:
+    """Answer a request no APNs route serves: 404 BadPath or 405."""
+    reason = "MethodNotAllowed" if status == 405 else "BadPath"
+    message = unmatched_text(method, path, "APNs", nearest)
+    return _json(STATUS[reason], {"reason": reason, "message": message})
+
+
+def _push_type_and_priority(headers: Mapping[str, str]) -> tuple[str, int]:
+    given = headers.get("apns-priority")
+    priority = 10 if given is None else _int(given, -1)
+    if priority not in (10, 5, 1):
+        raise Rejected("BadPriority", f"apns-priority {given!r} is not 10, 5 or 1.")
+    push_type = headers.get("apns-push-type", "alert")
+    if push_type not in PUSH_TYPES:
+        raise Rejected("InvalidPushType", f"apns-push-type {push_type!r} is unknown.")
+    if push_type == "background":
+        if given is not None and priority == 10:
+            raise Rejected("BadPriority", "background pushes must use priority 5.")
+        priority = 5 if given is None else priority
+    return push_type, priority
+
+
+def _expiration(value: str | None) -> int | None:
+    if value is None:
+        return None
+    expiration = _int(value, -1)
+    if expiration < 0:
+        raise Rejected("BadExpirationDate", f"apns-expiration {value!r} is invalid.")
+    return expiration
+
+
+def _token(token: str) -> str:
+    if not token:
+        raise Rejected("MissingDeviceToken", "the path names no device token.")
+    if not _HEX.match(token):
+        raise Rejected("BadDeviceToken", f"token {token!r} is not a hex string.")
+    return token.lower()
+
+
+def _bearer(value: str | None) -> str | None:
+    if value is None:
+        return None
+    scheme, _, credentials = value.partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else value
+
+
+def _document(body: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def _alert(document: dict[str, Any]) -> dict[str, Any]:
+    aps = document.get("aps")
+    alert = aps.get("alert") if isinstance(aps, dict) else None
+    if isinstance(alert, str):
+        return {"body": alert}
+    return alert if isinstance(alert, dict) else {}
+
+
+def _data(document: dict[str, Any]) -> dict[str, str]:
+    data = {k: _text(v) for k, v in document.items() if k not in ("aps", "CIO")}
+    cio = document.get("CIO")
+    push = cio.get("push") if isinstance(cio, dict) else None
+    if isinstance(push, dict):
+        data.update({k: _text(push[k]) for k in ("link", "image") if k in push})
+    return data
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: str, default: int) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        return default
+
+
+def _rejected(token: str, error: Rejected) -> Verdict:
+    status = STATUS.get(error.reason, 400)
+    dead = status == 410
+    gone = error.unregistered_at
+    return Verdict("apns", token, False, status, error.reason, dead, gone, None)
+
+
+def _accepted(token: str, apns_id: str) -> Verdict:
+    return Verdict("apns", token, True, 200, None, False, None, apns_id)
+
+
+def _error(error: Rejected, apns_id: str) -> Reply:
+    document: dict[str, object] = {"reason": error.reason}
+    if error.unregistered_at is not None:
+        document["timestamp"] = int(error.unregistered_at.timestamp() * 1000)
+    return _json(STATUS.get(error.reason, 400), document, {"apns-id": apns_id})
+
+
+def _json(
+    status: int, document: dict[str, object], headers: dict[str, str] | None = None
+) -> Reply:
+    headers = {"content-type": "application/json", **(headers or {})}
+    return Reply(status, headers, json.dumps(document).encode())

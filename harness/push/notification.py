@@ -1,0 +1,79 @@
+"""What a push service hands a device, and what it answers the sender.
+
+The two are kept apart on purpose: a provider may accept a notification (a
+:class:`Verdict` with ``accepted=True``) that the device never shows, and a
+device outcome is recorded by the phone or browser emulator, not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+__all__ = ["Notification", "PushEndpoint", "Verdict", "short_token"]
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A notification as it reaches a device from its push service.
+
+    ``token`` is the APNs device token, the FCM registration token or the web
+    push endpoint URL. ``raw`` holds the payload bytes as the device receives
+    them; for web push that is the encrypted body, which only the browser can
+    read. ``data`` carries the custom keys, among them ``CIO-Delivery-ID``,
+    ``CIO-Delivery-Token`` and ``link``.
+    """
+
+    service: str
+    token: str
+    title: str | None
+    body: str | None
+    data: dict[str, str]
+    delivery_id: str | None
+    priority: str
+    push_type: str
+    collapse_id: str | None
+    expires_at: datetime | None
+    sent_at: datetime
+    raw: bytes
+
+
+class PushEndpoint(Protocol):
+    """The receiving side of a push service: an emulated phone or browser.
+
+    ``deliver`` runs inside the provider's request, so an exception it raises
+    reaches the sender's HTTP call and a bug in a device emulator stays loud.
+    """
+
+    def deliver(self, notification: Notification) -> None:
+        """Take a notification the push service hands over."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a push service answered the sender for one notification.
+
+    ``token_dead`` tells the sender to prune the token. ``dead_since`` is the
+    moment the token stopped being valid when the service says so (the APNs 410
+    timestamp) or, on the emulator's own records, when the app or subscription
+    went away. ``message_id`` is the apns-id, the FCM message name or the web
+    push message Location.
+    """
+
+    service: str
+    token: str
+    accepted: bool
+    status: int
+    reason: str | None
+    token_dead: bool
+    dead_since: datetime | None
+    message_id: str | None
+
+
+def short_token(token: str) -> str:
+    """Shorten a token or endpoint URL for log lines and timeline text."""
+    if token.startswith("https://"):
+        host, _, rest = token[len("https://") :].partition("/")
+        return f"{host}/…{rest.rsplit('/', 1)[-1][:6]}…"
+    return f"{token[:4]}…" if len(token) > 4 else token

@@ -1,0 +1,25 @@
+"""The emulated web push services of Chrome, Safari and Firefox."""
+
+from harness.push.webpush.errors import (
+    BadSetup,
+    Rejected,
+    UnknownSubscription,
+    WebPushError,
+)
+from harness.push.webpush.model import ORIGINS, WebPushRequest, WebPushService
+from harness.push.webpush.routes import HOSTS, app, routes
+from harness.push.webpush.wire import decrypt
+
+__all__ = [
+    "BadSetup",
+    "HOSTS",
+    "ORIGINS",
+    "Rejected",
+    "UnknownSubscription",
+    "WebPushError",
+    "WebPushRequest",
+    "WebPushService",
+    "app",
+    "decrypt",
+    "routes",
+]

@@ -1,0 +1,362 @@
+"""Wire tests of the emulated APNs, through httpx and the in-process transport."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from harness.clock import Clock
+from harness.ids import Ids
+from harness.journal import Journal
+from harness.push import (
+    ApnsClient,
+    Credentials,
+    Notification,
+    OutboundPush,
+    PushServices,
+)
+from harness.transport import InProcessTransport
+
+BUNDLE = "com.example.shop"
+PRODUCTION = "https://api.push.apple.com"
+SANDBOX = "https://api.sandbox.push.apple.com"
+
+
+@dataclass
+class Phone:
+    """A stand-in device that keeps what APNs hands it."""
+
+    received: list[Notification] = field(default_factory=list)
+
+    def deliver(self, notification: Notification) -> None:
+        self.received.append(notification)
+
+
+@dataclass
+class Rig:
+    clock: Clock
+    journal: Journal
+    services: PushServices
+    credentials: Credentials
+    http: httpx.Client
+    phone: Phone
+    token: str
+
+    def client(self, environment: str = "production") -> ApnsClient:
+        c = self.credentials
+        return ApnsClient(
+            self.http,
+            c.apns_key_id,
+            c.apns_team_id,
+            c.apns_private_key_pem,
+            BUNDLE,
+            environment,
+            self.clock,
+        )
+
+    def provider_token(self, iat: int | None = None, **header: str) -> str:
+        c = self.credentials
+        claims = {"iss": c.apns_team_id, "iat": iat or self.clock.timestamp()}
+        headers = {"kid": c.apns_key_id, **header}
+        return jwt.encode(claims, c.apns_private_key_pem, "ES256", headers=headers)
+
+    def post(
+        self, token: str | None = None, host: str = PRODUCTION, **headers: str
+    ) -> httpx.Response:
+        sent = {
+            "authorization": f"bearer {self.provider_token()}",
+            "apns-topic": BUNDLE,
+        }
+        sent.update({k.replace("_", "-"): v for k, v in headers.items()})
+        body = json.dumps({"aps": {"alert": {"title": "Hi", "body": "There"}}})
+        url = f"{host}/3/device/{token or self.token}"
+        return self.http.post(url, headers=sent, content=body.encode())
+
+
+@pytest.fixture
+def rig() -> Rig:
+    clock, ids, journal = Clock(), Ids(7), Journal()
+    services = PushServices(clock, ids, journal)
+    credentials = Credentials.generate(ids)
+    services.provision(credentials)
+    http = httpx.Client(transport=InProcessTransport(services.hosts()))
+    phone = Phone()
+    token = services.apns.issue_token(BUNDLE, "production", phone)
+    return Rig(clock, journal, services, credentials, http, phone, token)
+
+
+def push(token: str, **extra: object) -> OutboundPush:
+    fields: dict[str, object] = {"delivery_id": "dlv_1", "token": token}
+    fields.update(platform="ios", title="Sale", body="Half off", link="shop://sale")
+    fields.update(extra)
+    return OutboundPush(**fields)  # type: ignore[arg-type]
+
+
+def test_accepted_push_reaches_the_device_with_its_delivery_id(rig: Rig) -> None:
+    verdict = rig.client().send(push(rig.token, custom_data={"k": "v"}))
+
+    assert (verdict.accepted, verdict.status, verdict.reason) == (True, 200, None)
+    assert verdict.message_id and len(verdict.message_id) == 36
+    [shown] = rig.phone.received
+    assert (shown.title, shown.body, shown.delivery_id) == ("Sale", "Half off", "dlv_1")
+    assert shown.data["link"] == "shop://sale"
+    assert shown.data["CIO-Delivery-Token"] == rig.token
+    assert shown.data["k"] == "v"
+    assert (shown.priority, shown.push_type) == ("high", "alert")
+
+
+def test_sandbox_token_to_production_is_bad_device_token(rig: Rig) -> None:
+    sandbox_token = rig.services.apns.issue_token(BUNDLE, "sandbox", rig.phone)
+
+    verdict = rig.client("production").send(push(sandbox_token))
+
+    assert (verdict.status, verdict.reason) == (400, "BadDeviceToken")
+    assert not verdict.token_dead
+    assert rig.phone.received == []
+    assert rig.client("sandbox").send(push(sandbox_token)).accepted
+
+
+def test_uninstalled_token_answers_200_until_lag_then_410_with_timestamp(
+    rig: Rig,
+) -> None:
+    uninstalled = rig.clock.now()
+    rig.services.apns.unregister(rig.token, lag=timedelta(days=3))
+    rig.clock.advance(days=2)
+
+    early = rig.client().send(push(rig.token))
+    rig.clock.advance(days=1)
+    response = rig.post()
+    late = rig.client().send(push(rig.token))
+
+    assert (early.accepted, early.status) == (True, 200)
+    assert rig.phone.received == []
+    assert response.status_code == 410
+    timestamp = int(uninstalled.timestamp() * 1000)
+    assert response.json() == {"reason": "Unregistered", "timestamp": timestamp}
+    assert (late.status, late.reason, late.token_dead) == (410, "Unregistered", True)
+    assert late.dead_since == uninstalled
+
+
+def test_expired_provider_token_is_403(rig: Rig) -> None:
+    stale = rig.provider_token(iat=rig.clock.timestamp() - 3601)
+
+    response = rig.post(authorization=f"bearer {stale}")
+
+    assert response.status_code == 403
+    assert response.json() == {"reason": "ExpiredProviderToken"}
+
+
+def test_client_signs_a_new_provider_token_after_50_minutes(rig: Rig) -> None:
+    client = rig.client()
+    for _ in range(3):
+        assert client.send(push(rig.token)).accepted
+        rig.clock.advance(minutes=55)
+
+    assert len(rig.phone.received) == 3
+
+
+@pytest.mark.parametrize(
+    ("authorization", "reason"),
+    [
+        (None, "MissingProviderToken"),
+        ("bearer not-a-jwt", "InvalidProviderToken"),
+        ("unknown-kid", "InvalidProviderToken"),
+        ("other-key", "InvalidProviderToken"),
+    ],
+)
+def test_bad_provider_tokens_are_403(
+    rig: Rig, authorization: str | None, reason: str
+) -> None:
+    headers = {"apns-topic": BUNDLE}
+    if authorization == "unknown-kid":
+        authorization = f"bearer {rig.provider_token(kid='ZZZZZZZZZZ')}"
+    elif authorization == "other-key":
+        other = ec.generate_private_key(ec.SECP256R1())
+        claims = {"iss": rig.credentials.apns_team_id, "iat": rig.clock.timestamp()}
+        signed = jwt.encode(
+            claims, other, "ES256", {"kid": rig.credentials.apns_key_id}
+        )
+        authorization = f"bearer {signed}"
+    if authorization:
+        headers["authorization"] = authorization
+
+    url = f"{PRODUCTION}/3/device/{rig.token}"
+    response = rig.http.post(url, headers=headers, content=b'{"aps":{}}')
+
+    assert (response.status_code, response.json()) == (403, {"reason": reason})
+
+
+def test_provider_token_of_another_team_is_invalid(rig: Rig) -> None:
+    c = rig.credentials
+    claims = {"iss": "OTHERTEAM0", "iat": rig.clock.timestamp()}
+    signed = jwt.encode(claims, c.apns_private_key_pem, "ES256", {"kid": c.apns_key_id})
+
+    response = rig.post(authorization=f"bearer {signed}")
+
+    assert response.json() == {"reason": "InvalidProviderToken"}
+
+
+def test_provider_token_with_a_non_numeric_iat_is_invalid(rig: Rig) -> None:
+    c = rig.credentials
+    claims = {"iss": c.apns_team_id, "iat": "now"}
+    signed = jwt.encode(claims, c.apns_private_key_pem, "ES256", {"kid": c.apns_key_id})
+
+    response = rig.post(authorization=f"bearer {signed}")
+
+    assert response.json() == {"reason": "InvalidProviderToken"}
+
+
+def test_key_restricted_to_sandbox_cannot_sign_for_production(rig: Rig) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    team = rig.credentials.apns_team_id
+    rig.services.apns.register_key("SANDBOXKEY", team, pem.decode(), "sandbox")
+    claims = {"iss": team, "iat": rig.clock.timestamp()}
+    signed = jwt.encode(claims, key, "ES256", {"kid": "SANDBOXKEY"})
+
+    response = rig.post(authorization=f"bearer {signed}")
+
+    assert (response.status_code, response.json()["reason"]) == (
+        403,
+        "BadEnvironmentKeyInToken",
+    )
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({"apns_id": "not-a-uuid", "apns_topic": ""}, "BadMessageId"),
+        ({"apns_topic": "", "apns_priority": "7"}, "MissingTopic"),
+        ({"apns_collapse_id": "x" * 65, "apns_priority": "7"}, "BadCollapseId"),
+        ({"apns_priority": "7", "apns_push_type": "nope"}, "BadPriority"),
+        ({"apns_push_type": "nope"}, "InvalidPushType"),
+        ({"apns_push_type": "background", "apns_priority": "10"}, "BadPriority"),
+        ({"apns_expiration": "soon"}, "BadExpirationDate"),
+    ],
+)
+def test_header_checks_run_in_pushys_order(
+    rig: Rig, headers: dict[str, str], reason: str
+) -> None:
+    response = rig.post("zz-not-hex", **headers)
+
+    assert (response.status_code, response.json()) == (400, {"reason": reason})
+    assert len(response.headers["apns-id"]) == 36
+
+
+def test_malformed_token_is_bad_device_token(rig: Rig) -> None:
+    response = rig.post("zz-not-hex")
+
+    assert response.json() == {"reason": "BadDeviceToken"}
+
+
+def test_token_of_another_app_is_not_for_topic(rig: Rig) -> None:
+    other = rig.services.apns.issue_token("com.example.other", "production", Phone())
+
+    response = rig.post(other)
+
+    assert response.json() == {"reason": "DeviceTokenNotForTopic"}
+
+
+def test_voip_topic_suffix_matches_the_bundle(rig: Rig) -> None:
+    response = rig.post(apns_topic=f"{BUNDLE}.voip", apns_push_type="voip")
+
+    assert response.status_code == 200
+    assert response.headers["apns-id"]
+
+
+def test_apns_id_is_echoed(rig: Rig) -> None:
+    apns_id = "123e4567-e89b-12d3-a456-4266554400a0"
+
+    response = rig.post(apns_id=apns_id)
+
+    assert response.headers["apns-id"] == apns_id
+
+
+@pytest.mark.parametrize(
+    ("push_type", "size", "status"),
+    [("alert", 4096, 200), ("alert", 4097, 413), ("voip", 5120, 200)],
+)
+def test_payload_limit_is_4096_bytes_or_5120_for_voip(
+    rig: Rig, push_type: str, size: int, status: int
+) -> None:
+    topic = BUNDLE + (".voip" if push_type == "voip" else "")
+    headers = {
+        "authorization": f"bearer {rig.provider_token()}",
+        "apns-topic": topic,
+        "apns-push-type": push_type,
+    }
+    body = b'{"aps":{},"pad":"' + b"x" * (size - 19) + b'"}'
+    assert len(body) == size
+
+    url = f"{PRODUCTION}/3/device/{rig.token}"
+    response = rig.http.post(url, headers=headers, content=body)
+
+    assert response.status_code == status
+
+
+def test_empty_payload_is_payload_empty(rig: Rig) -> None:
+    headers = {"authorization": f"bearer {rig.provider_token()}", "apns-topic": BUNDLE}
+
+    response = rig.http.post(f"{PRODUCTION}/3/device/{rig.token}", headers=headers)
+
+    assert (response.status_code, response.json()) == (400, {"reason": "PayloadEmpty"})
+
+
+def test_unknown_path_names_nearest_routes(rig: Rig) -> None:
+    response = rig.http.post(f"{PRODUCTION}/3/devices/{rig.token}", content=b"{}")
+
+    assert response.status_code == 404
+    assert response.json()["reason"] == "BadPath"
+    message = response.json()["message"]
+    assert f"POST /3/devices/{rig.token}" in message
+    assert "POST /3/device/{token}" in message
+
+
+def test_wrong_method_is_method_not_allowed(rig: Rig) -> None:
+    response = rig.http.get(f"{SANDBOX}/3/device/{rig.token}")
+
+    assert response.status_code == 405
+    assert response.json()["reason"] == "MethodNotAllowed"
+    assert "GET /3/device/" in response.json()["message"]
+
+
+def test_every_verdict_is_journaled_under_the_provider_layer(rig: Rig) -> None:
+    rig.client().send(push(rig.token))
+    rig.services.apns.unregister(rig.token)
+    rig.client().send(push(rig.token))
+
+    entries = [e for e in rig.journal if e.layer == "provider"]
+    assert [e.kind for e in entries] == ["verdict", "verdict"]
+    assert entries[0].text == f"APNs 200 accepted for token {rig.token[:4]}…"
+    assert entries[1].text == f"APNs 410 Unregistered for token {rig.token[:4]}…"
+    assert {e.token for e in entries} == {rig.token}
+    assert {e.delivery_id for e in entries} == {"dlv_1"}
+    assert [v.status for v in rig.services.apns.verdicts] == [200, 410]
+
+
+def test_transport_failure_becomes_a_status_0_verdict(rig: Rig) -> None:
+    c = rig.credentials
+    offline = httpx.Client(transport=InProcessTransport({}))
+    client = ApnsClient(
+        offline,
+        c.apns_key_id,
+        c.apns_team_id,
+        c.apns_private_key_pem,
+        BUNDLE,
+        "production",
+        rig.clock,
+    )
+
+    verdict = client.send(push(rig.token))
+
+    assert (verdict.accepted, verdict.status) == (False, 0)
+    assert verdict.reason and verdict.reason.startswith("ConnectError: ")
