@@ -1,0 +1,225 @@
+"""An emulated browser running the shop site with Customer.io's web SDK.
+
+Identity follows ``@customerio/cdp-analytics-browser``: the anonymous id lives in
+the ``ajs_anonymous_id`` cookie (a lowercase UUIDv4) and the user id in
+``ajs_user_id``; calls go one by one to ``https://{apiHost}/{i,t,p,a}`` as
+``text/plain`` with the write key in the body. Web Push uses the Push API: the
+browser makes its own P-256 key pair and auth secret, subscribes with the
+workspace's VAPID key, and decrypts what arrives with its private key.
+
+Registering the subscription with the workspace is not documented publicly; the
+emulator's policy is a ``Device Created or Updated`` event with the endpoint as
+the token, ``type: web``, and the subscription keys in the properties, sent once
+the visitor is identified (Customer.io makes a browser a device only then).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from ..errors import ScenarioError
+from ..journal import Entry
+from ..push.notification import Notification
+from ..push.webpush.wire import decrypt
+from .context import Context
+from .inbox import Inbox, InboxItem, Outcome
+
+if TYPE_CHECKING:
+    from ..people import Product, Shopper
+
+logger = logging.getLogger(__name__)
+
+SITE = "https://shop.example"
+LIBRARY = {"name": "@customerio/cdp-analytics-browser", "version": "0.5.8"}
+
+
+class EmulatedBrowser:
+    """A browser tab on the shop site: cookies, web SDK calls and Web Push."""
+
+    def __init__(
+        self, name: str, context: Context, *, origin: str = "https://fcm.googleapis.com",
+        user_agent: str = "Mozilla/5.0 (Linux; Android 14) Chrome/126.0 Mobile",
+        answers_prompt: str = "allow", vapid_public_key: str | None = None,
+        api_host: str = "cdp.customer.io/v1",
+    ) -> None:
+        self.name, self.context, self.origin = name, context, origin
+        self.user_agent, self.answers_prompt = user_agent, answers_prompt
+        self.vapid_public_key, self.api_host = vapid_public_key, api_host
+        self.cookies: dict[str, str] = {}
+        self.permission = "default"
+        self.subscription: dict[str, Any] | None = None
+        self.inbox = Inbox()
+        self.online = True
+        self._keys: ec.EllipticCurvePrivateKey | None = None
+        self._auth = b""
+        self._ids = context.ids.child(f"browser/{name}")
+
+    # -- identity -------------------------------------------------------------------
+
+    @property
+    def anonymous_id(self) -> str:
+        """Return the ``ajs_anonymous_id`` cookie, minting it on first use."""
+        if "ajs_anonymous_id" not in self.cookies:
+            self.cookies["ajs_anonymous_id"] = self._ids.uuid4()
+        return self.cookies["ajs_anonymous_id"]
+
+    @property
+    def user_id(self) -> str | None:
+        """Return the ``ajs_user_id`` cookie, if set."""
+        return self.cookies.get("ajs_user_id")
+
+    def app_link(self) -> str:
+        """Return the "open in the app" link, carrying the web anonymous id."""
+        return f"{SITE}/app?" + urlencode({"ajs_aid": self.anonymous_id})
+
+    # -- the shopper's actions ---------------------------------------------------------
+
+    def visit(self, path: str = "/") -> None:
+        """Open a page: the SDK sends a page call."""
+        self._send("page", name=path, properties={"path": path, "url": SITE + path})
+
+    def view(self, product: Product) -> None:
+        """Open a product page."""
+        self.visit(f"/products/{product.sku.lower()}")
+        self._send("track", event="product_viewed", properties=product.properties())
+
+    def add_to_cart(self, product: Product, qty: int = 1) -> None:
+        """Add a product to the cart."""
+        self._log("action", f"added {product.name} to the cart")
+        self._send("track", event="added_to_cart",
+                   properties=product.cart_properties(qty))
+
+    def complete_order(self, product: Product, qty: int = 1) -> None:
+        """Place the order."""
+        self._send("track", event="order_completed",
+                   properties=product.cart_properties(qty))
+
+    def log_in(self, shopper: Shopper) -> None:
+        """Log in: identify with the stable user id."""
+        self._log("action", f"logged in as {shopper.user_id}")
+        self.cookies["ajs_user_id"] = shopper.user_id
+        self._send("identify", traits={"email": shopper.email,
+                                       "first_name": shopper.first_name})
+        self._register_subscription()
+
+    def log_out(self) -> None:
+        """Log out: ``analytics.reset()`` clears both cookies."""
+        self.cookies.pop("ajs_user_id", None)
+        self.cookies.pop("ajs_anonymous_id", None)
+
+    # -- web push ------------------------------------------------------------------------
+
+    def enable_push(self) -> None:
+        """Ask for notification permission and subscribe if granted."""
+        if self.permission == "default":
+            answer = self.answers_prompt
+            if answer != "dismiss":
+                self.permission = "granted" if answer == "allow" else "denied"
+            self._log("permission", f"notification prompt: the user chose {answer!r}")
+        if self.permission == "granted" and self.subscription is None:
+            self._subscribe()
+
+    def set_notifications(self, enabled: bool) -> None:
+        """Change the site's notification permission in the browser's settings."""
+        self.permission = "granted" if enabled else "denied"
+        if not enabled and self.subscription is not None:
+            self.context.push.webpush.unsubscribe(self.subscription["endpoint"])
+            self._log("permission", "permission revoked: the subscription is dead")
+            self.subscription = None
+
+    def deliver(self, notification: Notification) -> None:
+        """Decrypt a push with this browser's keys and show it if allowed."""
+        if self._keys is None:
+            raise ScenarioError(f"{self.name} got a push but never subscribed")
+        plain = json.loads(decrypt(notification.raw, self._keys, self._auth))
+        shown = Notification(**{**notification.__dict__, "title": plain.get("title"),
+                                "body": plain.get("body")})
+        allowed = self.permission == "granted"
+        item = InboxItem(shown, Outcome.SHOWN if allowed else Outcome.DROPPED,
+                         "permission granted" if allowed else "permission not granted",
+                         self.context.clock.now())
+        self.inbox.add(item)
+        self.context.journal.record(Entry(
+            self.context.clock.now(), "browser", "outcome",
+            f"{self.name}: push {item.title!r} {item.outcome.value}: {item.reason}",
+            token=notification.token, delivery_id=notification.delivery_id,
+            device=self.name,
+        ))
+
+    def tap(self, item: InboxItem) -> None:
+        """Click a notification (the service worker opens the link)."""
+        item.tapped_at = self.context.clock.now()
+
+    def _subscribe(self) -> None:
+        if not self.vapid_public_key:
+            raise ScenarioError("the workspace has no VAPID key; web push is off")
+        self._keys = ec.generate_private_key(ec.SECP256R1())
+        self._auth = self._ids.bytes(16)
+        public = self._keys.public_key().public_bytes(
+            Encoding.X962, PublicFormat.UncompressedPoint)
+        self.subscription = self.context.push.webpush.subscribe(
+            self.origin, self.vapid_public_key, _b64(public), _b64(self._auth), self,
+        )
+        self._log("subscribe", f"subscribed to Web Push at {self.origin}")
+        self._register_subscription()
+
+    def _register_subscription(self) -> None:
+        if self.subscription is None or self.user_id is None:
+            return
+        keys = self.subscription["keys"]
+        self._send("track", event="Device Created or Updated", properties={
+            "web_push_p256dh": keys["p256dh"], "web_push_auth": keys["auth"],
+            "push_enabled": self.permission == "granted",
+        }, device={"token": self.subscription["endpoint"], "type": "web"})
+
+    # -- the wire ----------------------------------------------------------------------------
+
+    def _send(self, kind: str, device: dict[str, str] | None = None,
+              **fields: Any) -> None:
+        context: dict[str, Any] = {
+            "library": LIBRARY, "userAgent": self.user_agent, "locale": "en-US",
+            "page": {"url": SITE, "path": "/", "title": "Shop"},
+        }
+        if device:
+            context["device"] = device
+        body: dict[str, Any] = {
+            "type": kind, "anonymousId": self.anonymous_id,
+            "messageId": f"ajs-next-{self._ids.hex(16)}",
+            "timestamp": _iso(self.context.clock), "context": context,
+            "integrations": {}, "writeKey": self.context.write_key,
+            "sentAt": _iso(self.context.clock), **fields,
+        }
+        if self.user_id:
+            body["userId"] = self.user_id
+        path = {"identify": "i", "track": "t", "page": "p", "alias": "a"}[kind]
+        raw = json.dumps(body, separators=(",", ":"))
+        who = self.user_id or f"anonymous {self.anonymous_id}"
+        name = fields.get("event") or fields.get("name") or ""
+        self._log("sdk", f"{kind} {name!r} sent as {who}".replace(" ''", ""))
+        try:
+            self.context.http.post(f"https://{self.api_host}/{path}", content=raw,
+                                   headers={"Content-Type": "text/plain"})
+        except httpx.HTTPError as error:
+            logger.warning("web SDK call failed: %s", error)
+
+    def _log(self, kind: str, text: str) -> None:
+        self.context.journal.record(Entry(
+            self.context.clock.now(), "browser", kind, f"{self.name}: {text}",
+            anonymous_id=self.cookies.get("ajs_anonymous_id"), device=self.name,
+        ))
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _iso(clock: Any) -> str:
+    return str(clock.now().isoformat(timespec="milliseconds").replace("+00:00", "Z"))

@@ -1,0 +1,45 @@
+"""What an emulated device needs from the run around it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from ..apps import AppProfile
+from ..clock import Clock
+from ..ids import Ids
+from ..journal import Journal
+from ..profiles import DeviceProfile
+from ..push.notification import PushEndpoint
+from ..push.services import PushServices
+
+
+@dataclass
+class Context:
+    """The clock, ids, journal, HTTP client and push services devices share."""
+
+    clock: Clock
+    ids: Ids
+    journal: Journal
+    http: httpx.Client
+    write_key: str
+    push: PushServices
+    fcm_project: str
+
+    def issue_token(
+        self, profile: DeviceProfile, app: AppProfile, endpoint: PushEndpoint
+    ) -> str:
+        """Ask the phone's push service for a token for this install."""
+        if profile.push.service == "apns":
+            environment = profile.push.environment or "production"
+            return self.push.apns.issue_token(app.bundle_id, environment, endpoint)
+        return self.push.fcm.issue_token(self.fcm_project, app.bundle_id, endpoint)
+
+    def unregister_token(self, profile: DeviceProfile, token: str) -> None:
+        """Tell the push service the install behind ``token`` is gone."""
+        lag = profile.token.invalidation_lag
+        if profile.push.service == "apns":
+            self.push.apns.unregister(token, lag)
+        else:
+            self.push.fcm.unregister(token, lag)

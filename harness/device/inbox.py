@@ -1,0 +1,70 @@
+"""What the OS did with each push that reached the phone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+from ..push.notification import Notification
+
+
+class Outcome(str, Enum):
+    """The phone's side of a delivery, apart from the provider's verdict."""
+
+    SHOWN = "shown"
+    SHOWN_QUIETLY = "shown quietly"
+    DROPPED = "dropped"
+    NOT_DELIVERED = "not delivered"
+    DELAYED = "delayed"
+    NEVER = "never"
+
+    @property
+    def visible(self) -> bool:
+        """Tell whether the person could see the notification."""
+        return self in (Outcome.SHOWN, Outcome.SHOWN_QUIETLY)
+
+
+@dataclass
+class InboxItem:
+    """One notification as the OS handled it."""
+
+    notification: Notification
+    outcome: Outcome
+    reason: str
+    at: datetime
+    tapped_at: datetime | None = None
+    history: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        """Return the title the person saw (empty for data-only pushes)."""
+        return self.notification.title or ""
+
+    @property
+    def body(self) -> str:
+        """Return the body text the person saw."""
+        return self.notification.body or ""
+
+    @property
+    def delivery_id(self) -> str | None:
+        """Return the Customer.io delivery id the push carried."""
+        return self.notification.delivery_id
+
+
+class Inbox:
+    """Every push that reached the phone, with what the OS did with it."""
+
+    def __init__(self) -> None:
+        self.items: list[InboxItem] = []
+
+    def add(self, item: InboxItem) -> None:
+        """Record an item."""
+        self.items.append(item)
+
+    def shown(self) -> list[InboxItem]:
+        """Return the items the person could see."""
+        return [i for i in self.items if i.outcome.visible]
+
+    def __len__(self) -> int:
+        return len(self.items)

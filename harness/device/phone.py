@@ -1,0 +1,344 @@
+"""The emulated phone: the OS's side of permissions, tokens, app state and push.
+
+The phone owns what the real OS owns: whether notifications may be shown, the
+push token of each install, whether the app runs, is backgrounded or was
+force-stopped, and what happened to every push that reached it (its inbox). The
+app on it (see :mod:`.app`) drives the SDK; the SDK never decides what is shown.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from ..apps import AppProfile
+from ..clock import Timer
+from ..errors import ScenarioError, Unsupported
+from ..journal import Entry
+from ..profiles import DeviceProfile
+from ..push.notification import Notification
+from .app import ShopApp
+from .context import Context
+from .inbox import Inbox, InboxItem, Outcome
+
+if TYPE_CHECKING:
+    from ..people import Product, Shopper
+
+logger = logging.getLogger(__name__)
+
+PROMPT_ANSWERS = ("allow", "deny", "dismiss")
+
+
+class EmulatedPhone:
+    """A phone running one app, modelled on a device profile."""
+
+    def __init__(
+        self, name: str, profile: DeviceProfile, context: Context, *,
+        answers_prompt: str = "allow",
+    ) -> None:
+        if profile.platform not in ("ios", "android"):
+            raise Unsupported(
+                f"device profile {profile.name!r} is a {profile.platform} browser; "
+                "use an emulated browser for it, not a phone"
+            )
+        if answers_prompt not in PROMPT_ANSWERS:
+            raise ScenarioError(f"answers_prompt={answers_prompt!r}; use one of "
+                                f"{', '.join(PROMPT_ANSWERS)}")
+        self.name, self.profile, self.context = name, profile, context
+        self.answers_prompt = answers_prompt
+        self.online = True
+        self.inbox = Inbox()
+        self.app: ShopApp | None = None
+        self.permission = "not_determined"
+        self.state = "not_installed"
+        self.token: str | None = None
+        self.tokens_seen: list[str] = []
+        self.installs = 0
+        self._saver: Timer | None = None
+        self._device_id = context.ids.uuid4()
+
+    # -- what the SDK asks the OS --------------------------------------------------
+
+    def info(self) -> dict[str, Any]:
+        """Return the facts the SDK reads from the OS for its context."""
+        profile, app = self.profile, self._app().profile
+        ios = profile.platform == "ios"
+        return {
+            "device_id": self._device_id.upper() if ios else self._device_id[:16],
+            "model": profile.model, "manufacturer": profile.manufacturer,
+            "os_name": "iOS" if ios else "Android", "os_version": profile.os_version,
+            "api_level": profile.api_level, "app_version": app.version,
+            "app_build": str(app.build), "bundle_id": app.bundle_id,
+            "locale": "en-US", "timezone": "America/New_York",
+        }
+
+    def push_enabled(self) -> bool:
+        """Tell what the SDK reports: only full authorization counts on iOS."""
+        return self.permission == "granted"
+
+    def is_running(self) -> bool:
+        """Tell whether the app's process is alive."""
+        return self.state in ("foreground", "background")
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def install(self, app: AppProfile, *, referrer: str | None = None) -> ShopApp:
+        """Install the app; a deferred deep link may carry ``referrer``."""
+        if self.app is not None:
+            raise ScenarioError(f"{self.name} already has {app.name} installed; "
+                                "call reinstall() or uninstall() first")
+        self.installs += 1
+        self.app = ShopApp(self, app, self.context, referrer=referrer,
+                           install=self.installs)
+        self.permission = self.profile.permission.initial
+        self.state = "not_running"
+        self._log("install", f"installed {app.name} {app.version}; notifications "
+                  f"{self.permission.replace('_', ' ')}")
+        return self.app
+
+    def launch(self) -> None:
+        """Start the app (cold start) or bring it to the foreground."""
+        app = self._app()
+        if self._saver is not None:
+            self._saver.cancel()
+            self._saver = None
+        if self.state == "background":
+            self.state = "foreground"
+            app.foregrounded()
+            return
+        if self.state == "foreground":
+            return
+        self.state = "foreground"
+        self._log("launch", "app launched (cold start)")
+        app.started()
+        if self.token is None or self.token not in self.tokens_seen:
+            self.token = self._issue_token()
+            self.tokens_seen.append(self.token)
+        app.token_ready(self.token)
+
+    def background(self) -> None:
+        """Send the app to the background (home button)."""
+        if self.state == "foreground":
+            self.state = "background"
+            self._app().backgrounded()
+            self._log("background", "app in the background")
+            after = self.profile.background.kills_background_after
+            if after is not None:
+                self._saver = self.context.clock.call_later(
+                    after, self._battery_kill, f"{self.name} battery saver")
+
+    def _battery_kill(self) -> None:
+        if self.state == "background":
+            self.state = "not_running"
+            self._log("kill", "the OEM battery saver ended the backgrounded app's "
+                      "process")
+
+    def swipe_away(self) -> None:
+        """Swipe the app from recents; some OEMs treat this as force-stop."""
+        if not self.is_running():
+            return
+        self._app().backgrounded()
+        if self.profile.background.swipe_away_force_stops:
+            self.state = "force_stopped"
+            self._log("kill", "swiped away; this OEM force-stops the app")
+        else:
+            self.state = "not_running"
+            self._log("kill", "swiped away; the process ended")
+
+    def uninstall(self) -> None:
+        """Remove the app: its storage goes, its token dies after the lag."""
+        self._app()
+        if self.token is not None:
+            self.context.unregister_token(self.profile, self.token)
+        self._log("uninstall", "app uninstalled; storage wiped")
+        self.app, self.token, self.state = None, None, "not_installed"
+
+    def reinstall(self, app: AppProfile | None = None) -> ShopApp:
+        """Uninstall and install again: new storage, new anonymous id, new token."""
+        profile = app or self._app().profile
+        self.uninstall()
+        return self.install(profile)
+
+    def go_offline(self) -> None:
+        """Lose the network."""
+        self.online = False
+
+    def go_online(self) -> None:
+        """Get the network back; the SDK flushes what it queued."""
+        self.online = True
+        if self.app is not None and self.is_running():
+            self.app.sdk.flush()
+
+    # -- the shopper's actions in the app --------------------------------------------
+
+    def log_in(self, shopper: Shopper) -> None:
+        """Log in to the app."""
+        self._app().log_in(shopper)
+
+    def create_account(self, shopper: Shopper) -> None:
+        """Sign up in the app."""
+        self._app().create_account(shopper)
+
+    def log_out(self) -> None:
+        """Log out of the app."""
+        self._app().log_out()
+
+    def view(self, product: Product) -> None:
+        """Open a product in the app."""
+        self._app().view(product)
+
+    def add_to_cart(self, product: Product, qty: int = 1) -> None:
+        """Add a product to the cart in the app."""
+        self._app().add_to_cart(product, qty)
+
+    def complete_order(self, product: Product, qty: int = 1) -> None:
+        """Place the order in the app."""
+        self._app().complete_order(product, qty)
+
+    # -- permission ----------------------------------------------------------------------
+
+    def request_permission(self, *, provisional: bool = False) -> None:
+        """Handle the app asking for notification permission."""
+        rules = self.profile.permission
+        if provisional and rules.provisional and self.permission == "not_determined":
+            self.permission = "provisional"
+            self._log("permission", "provisional authorization granted (no prompt)")
+        elif rules.prompt == "none":
+            self._log("permission", "no runtime prompt on this OS; notifications "
+                      f"{self.permission.replace('_', ' ')}")
+            return
+        elif self.permission in ("not_determined", "provisional"):
+            answer = self.answers_prompt
+            if answer != "dismiss":
+                self.permission = "granted" if answer == "allow" else "denied"
+            self._log("permission", f"permission prompt shown; the user chose "
+                      f"{answer!r}: notifications {self.permission.replace('_', ' ')}")
+        self._app().permission_changed()
+
+    def set_notifications(self, enabled: bool) -> None:
+        """Flip the app's notifications in the OS Settings app.
+
+        The shopper leaves the app for Settings, so a foreground app goes to the
+        background first; it learns of the change when it comes back.
+        """
+        self.background()
+        self.permission = "granted" if enabled else "denied"
+        self._log("settings", f"notifications turned {'on' if enabled else 'off'} "
+                  "in Settings")
+        runtime = self.profile.permission.model == "android_runtime"
+        if not enabled and runtime and self.is_running():
+            self.state = "not_running"
+            self._log("kill", "Android ends the app's process when a permission is "
+                      "revoked")
+
+    # -- push ------------------------------------------------------------------------------
+
+    def deliver(self, notification: Notification) -> None:
+        """Decide what the OS does with a push the provider accepted."""
+        notification = _rendered(notification)
+        outcome, reason = self._judge(notification)
+        delay = self.profile.background.push_delay
+        if outcome.visible and self.state != "foreground" and delay > timedelta(0):
+            item = self._record(notification, Outcome.DELAYED,
+                                f"held {delay} by the OEM battery saver")
+            self.context.clock.call_later(
+                delay, lambda: self._show(item, outcome, reason),
+                f"{self.name} delayed push",
+            )
+            return
+        item = self._record(notification, outcome, reason)
+        if outcome.visible:
+            self._shown(item)
+
+    def tap(self, item: InboxItem) -> None:
+        """Tap a notification: the app opens and reports the open."""
+        if not item.outcome.visible:
+            raise ScenarioError(f"cannot tap a notification that was {item.outcome.value}"
+                                f" ({item.reason})")
+        item.tapped_at = self.context.clock.now()
+        self._log("tap", f"notification {item.title!r} tapped",
+                  delivery_id=item.delivery_id)
+        self.launch()
+        self._app().notification_opened(item)
+
+    def _judge(self, notification: Notification) -> tuple[Outcome, str]:
+        if self.app is None or notification.token != self.token:
+            return Outcome.NEVER, "the install this token belonged to is gone"
+        if self.state == "force_stopped":
+            return Outcome.NOT_DELIVERED, ("the app is force-stopped; Android delivers "
+                                           "nothing until the user opens it")
+        if self.permission == "provisional":
+            return Outcome.SHOWN_QUIETLY, "provisional authorization: Notification "\
+                "Center only, no banner or sound"
+        if self.permission != "granted":
+            return Outcome.DROPPED, self._why_off()
+        return Outcome.SHOWN, "notifications allowed"
+
+    def _why_off(self) -> str:
+        model = self.profile.permission.model
+        if model == "android_runtime" and self.permission == "not_determined":
+            return ("POST_NOTIFICATIONS not granted: Android 13+ installs start with "
+                    "notifications off")
+        if self.permission == "not_determined":
+            return "the app never asked for permission, so notifications are off"
+        return "notifications are turned off for this app"
+
+    def _show(self, item: InboxItem, outcome: Outcome, reason: str) -> None:
+        item.outcome, item.reason = outcome, f"{reason} (after the OEM delay)"
+        item.history.append(f"{self.context.clock.now():%H:%M:%S} {outcome.value}")
+        self._log_outcome(item)
+        self._shown(item)
+
+    def _shown(self, item: InboxItem) -> None:
+        if self.app is not None:
+            self.app.notification_shown(item)
+
+    def _record(self, notification: Notification, outcome: Outcome,
+                reason: str) -> InboxItem:
+        item = InboxItem(notification, outcome, reason, self.context.clock.now())
+        item.history.append(f"{item.at:%H:%M:%S} {outcome.value}")
+        self.inbox.add(item)
+        self._log_outcome(item)
+        return item
+
+    def _log_outcome(self, item: InboxItem) -> None:
+        self.context.journal.record(Entry(
+            self.context.clock.now(), "phone", "outcome",
+            f"{self.name}: push {item.title!r} {item.outcome.value}: {item.reason}",
+            token=item.notification.token, delivery_id=item.delivery_id,
+            device=self.name,
+        ))
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _issue_token(self) -> str:
+        token = self.context.issue_token(self.profile, self._app().profile, self)
+        self._log("token", f"push token issued: {token[:12]}…", token=token)
+        return token
+
+    def _app(self) -> ShopApp:
+        if self.app is None:
+            raise ScenarioError(f"{self.name} has no app installed; call install() "
+                                "first")
+        return self.app
+
+    def _log(self, kind: str, text: str, **subjects: Any) -> None:
+        self.context.journal.record(Entry(
+            self.context.clock.now(), "phone", kind, f"{self.name}: {text}",
+            device=self.name, token=subjects.get("token"),
+            delivery_id=subjects.get("delivery_id"),
+        ))
+
+
+def _rendered(notification: Notification) -> Notification:
+    """Return the push as shown: Customer.io's Android SDK draws data messages.
+
+    Android pushes arrive as data messages carrying ``title`` and ``body``; the
+    SDK's push handler builds the visible notification from them.
+    """
+    if notification.title is not None or "title" not in notification.data:
+        return notification
+    return replace(notification, title=notification.data.get("title"),
+                   body=notification.data.get("body"))

@@ -1,0 +1,36 @@
+"""An app's sandbox: what survives a restart and what an uninstall wipes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Sandbox:
+    """Key-value storage private to one install of one app.
+
+    The SDK keeps its ids, token and unsent batches here (UserDefaults on iOS,
+    SharedPreferences and files on Android), so a relaunch keeps them and an
+    uninstall or clear-data loses them.
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Return the stored value for ``key``."""
+        return self._values.get(key, default)
+
+    def set(self, key: str, value: Any) -> None:
+        """Store ``value`` under ``key``."""
+        self._values[key] = value
+
+    def delete(self, key: str) -> None:
+        """Forget ``key``."""
+        self._values.pop(key, None)
+
+    def wipe(self) -> None:
+        """Forget everything, as an uninstall or clear-data does."""
+        self._values.clear()
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._values

@@ -1,0 +1,175 @@
+"""A world for one scenario cell: clock, emulator, workspace and devices.
+
+Scenarios receive a :class:`World`. It knows the device profile under test and
+the app profile, hands out shoppers and their devices, moves the clock, and reads
+the workspace the way assertions should: by the shopper's ids, as a user would
+look them up.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .apps import AppProfile
+from .campaigns import Campaign
+from .clock import DEFAULT_START, Clock
+from .device.browser import EmulatedBrowser
+from .device.context import Context
+from .device.phone import EmulatedPhone
+from .device.webapp import WebAppDevice
+from .emulator import Emulator
+from .errors import ScenarioError
+from .expect import Expect
+from .files import load_directory
+from .ids import Ids
+from .journal import Journal, Subjects
+from .people import Catalog, Shopper, load_catalog
+from .profiles import DeviceProfile
+from .timeline import render
+from .workspace import Person, Workspace
+
+logger = logging.getLogger(__name__)
+
+Device = EmulatedPhone | WebAppDevice
+
+
+class World:
+    """Everything one scenario cell plays in, seeded and on one frozen clock."""
+
+    def __init__(
+        self, profile: DeviceProfile, app: AppProfile, *, root: Path,
+        seed: int | str = 0, start: datetime = DEFAULT_START,
+    ) -> None:
+        self.profile, self.app, self.root, self.seed = profile, app, root, seed
+        self.clock, self.ids, self.journal = Clock(start), Ids(seed), Journal()
+        self.start = start
+        campaigns = list(load_directory(root / "fixtures" / "campaigns", Campaign)
+                         .values())
+        self.catalog: Catalog = load_catalog(root / "fixtures" / "catalog.yaml")
+        self.emulator = Emulator(self.clock, self.ids.child("emulator"), self.journal)
+        self.env = self.emulator.create_workspace("default", campaigns,
+                                                  ios_topic=app.bundle_id)
+        self.context = Context(
+            self.clock, self.ids.child("devices"), self.journal, self.emulator.http,
+            self.env.keys.write_key, self.emulator.push, self.env.keys.fcm_project,
+        )
+        self.expect = Expect(self)
+        self._shoppers: dict[str, Shopper] = {}
+        self._devices: dict[str, list[Any]] = {}
+
+    def __enter__(self) -> World:
+        self.clock.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.clock.__exit__(*exc)
+        self.emulator.close()
+
+    @property
+    def workspace(self) -> Workspace:
+        """Return the workspace the scenario's apps send to."""
+        return self.env.workspace
+
+    # -- cast ------------------------------------------------------------------------
+
+    def shopper(self, role: str = "shopper") -> Shopper:
+        """Return the shopper playing ``role``, made from the seed on first use."""
+        if role not in self._shoppers:
+            self._shoppers[role] = Shopper.generate(role, self.ids)
+            self._devices[role] = []
+        return self._shoppers[role]
+
+    def device(self, owner: Shopper, *, answers_prompt: str = "allow") -> Device:
+        """Return a new device of the profile under test, held by ``owner``."""
+        count = 1 + sum(not isinstance(d, EmulatedBrowser) or isinstance(d, WebAppDevice)
+                        for d in self._devices[owner.role])
+        name = f"{owner.role}'s {self.profile.name}" + (f" #{count}" if count > 1
+                                                        else "")
+        device: Device
+        if self.profile.platform == "web":
+            device = WebAppDevice(name, self.profile, self.context,
+                                  vapid_public_key=self.env.keys.vapid_public_key,
+                                  answers_prompt=answers_prompt)
+        else:
+            device = EmulatedPhone(name, self.profile, self.context,
+                                   answers_prompt=answers_prompt)
+        self._devices[owner.role].append(device)
+        return device
+
+    def mobile_browser(self, owner: Shopper) -> EmulatedBrowser:
+        """Return the shopper's mobile browser, a second client beside the device."""
+        browser = EmulatedBrowser(f"{owner.role}'s mobile browser", self.context,
+                                  vapid_public_key=self.env.keys.vapid_public_key)
+        self._devices[owner.role].append(browser)
+        return browser
+
+    # -- time ---------------------------------------------------------------------------
+
+    def advance(self, **units: float) -> None:
+        """Move the clock forward (``minutes=30``), running whatever falls due."""
+        self.clock.advance(**units)
+
+    def offset(self, moment: datetime) -> str:
+        """Return ``moment`` as time since the scenario started."""
+        minutes = (moment - self.start).total_seconds() / 60
+        return f"+{minutes:.0f}m"
+
+    # -- observations ----------------------------------------------------------------------
+
+    def profile_of(self, owner: Shopper) -> Person | None:
+        """Look the shopper's profile up by user id, then by email."""
+        return self.workspace.find(owner.user_id) or self.workspace.find(owner.email)
+
+    def timeline(self, owner: Shopper) -> str:
+        """Return everything that happened to the shopper, their devices and ids."""
+        subjects = self._subjects(owner)
+        person = self.profile_of(owner)
+        header = [f"timeline of {owner.role} (user id {owner.user_id}, "
+                  f"{owner.email}) on {self.profile.name} with app {self.app.name}:"]
+        if person is None:
+            header.append("  no profile exists for them: the workspace never learned "
+                          "who they are")
+        else:
+            devices = self.workspace.devices.of(person)
+            header.append(f"  profile {person.label} (cio_{person.cio_id}): "
+                          f"{len(self.workspace.events_of(person))} events, "
+                          f"{len(devices)} device(s), "
+                          f"{len(self.workspace.deliveries_of(person))} deliveries")
+        for anonymous_id in sorted(subjects.anonymous_ids):
+            held = self.workspace.anonymous_events(anonymous_id)
+            if held:
+                names = ", ".join(e.name for e in held)
+                header.append(f"  never stitched: anonymous {anonymous_id} still holds "
+                              f"{len(held)} event(s): {names}")
+        return render(self.journal.about(subjects), self.start, header)
+
+    def report(self) -> str:
+        """Return the timeline of every shopper in the world."""
+        return "\n\n".join(self.timeline(s) for s in self._shoppers.values())
+
+    def _subjects(self, owner: Shopper) -> Subjects:
+        subjects = Subjects()
+        for device in self._devices.get(owner.role, []):
+            subjects.devices.add(device.name)
+            subjects.tokens.update(getattr(device, "tokens_seen", []))
+        for entry in self.journal:
+            if entry.device in subjects.devices:
+                if entry.anonymous_id:
+                    subjects.anonymous_ids.add(entry.anonymous_id)
+                if entry.token:
+                    subjects.tokens.add(entry.token)
+        person = self.profile_of(owner)
+        if person is not None:
+            subjects.people.add(person.cio_id)
+            subjects.anonymous_ids.update(person.anonymous_ids)
+            subjects.deliveries.update(d.id for d in
+                                       self.workspace.deliveries_of(person))
+        return subjects
+
+    def require(self, condition: bool, message: str) -> None:
+        """Stop the scenario with a usage error if ``condition`` is false."""
+        if not condition:
+            raise ScenarioError(message)
