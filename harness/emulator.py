@@ -62,8 +62,8 @@ class Emulator:
         self.workspaces: dict[str, HostedWorkspace] = {}
         self._by_write_key: dict[str, Workspace] = {}
         self.transport = InProcessTransport(self.push.hosts())
-        app = pipelines_app(self._by_write_key.get, api_host="cdp.customer.io/v1")
         for host in PIPELINES_HOSTS:
+            app = pipelines_app(self._by_write_key.get, api_host=f"{host}/v1")
             self.transport.mount(host, app)
         self.http = httpx.Client(transport=self.transport, timeout=10)
 

@@ -86,17 +86,22 @@ def _call(app: ASGIApp, request: httpx.Request) -> httpx.Response:
             chunks.append(message.get("body", b""))
 
     coroutine = app(scope, receive, send)
+    suspended = RuntimeError(
+        f"in-process app for {request.url.host} suspended while handling "
+        f"{request.method} {request.url.path}; embedded endpoints must not await "
+        "real I/O or an event loop. Serve it over sockets instead."
+    )
     try:
         coroutine.send(None)  # type: ignore[attr-defined]
     except StopIteration:
         pass
+    except RuntimeError as error:
+        if "event loop" in str(error):
+            raise suspended from error
+        raise
     else:
         coroutine.close()  # type: ignore[attr-defined]
-        raise RuntimeError(
-            f"in-process app for {request.url.host} suspended while handling "
-            f"{request.method} {request.url.path}; embedded endpoints must not await "
-            "real I/O. Serve it with `harness serve` instead."
-        )
+        raise suspended
     return httpx.Response(
         response["status"],
         headers=response["headers"],

@@ -60,11 +60,11 @@ class ShopApp:
 
     def foregrounded(self) -> None:
         """Come back to the foreground: the SDK re-reads the permission."""
-        self.sdk.refresh_device_attributes()
+        self.sdk.foregrounded()
 
     def backgrounded(self) -> None:
-        """Go to the background: the SDK flushes its queue."""
-        self.sdk.flush()
+        """Go to the background: the SDK logs it and flushes its queue."""
+        self.sdk.backgrounded()
 
     def permission_changed(self) -> None:
         """React to the prompt's answer at once, not on the next launch."""

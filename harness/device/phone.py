@@ -244,7 +244,7 @@ class EmulatedPhone:
             item = self._record(notification, Outcome.DELAYED,
                                 f"held {delay} by the OEM battery saver")
             self.context.clock.call_later(
-                delay, lambda: self._show(item, outcome, reason),
+                delay, lambda: self._show(item),
                 f"{self.name} delayed push",
             )
             return
@@ -285,11 +285,13 @@ class EmulatedPhone:
             return "the app never asked for permission, so notifications are off"
         return "notifications are turned off for this app"
 
-    def _show(self, item: InboxItem, outcome: Outcome, reason: str) -> None:
+    def _show(self, item: InboxItem) -> None:
+        outcome, reason = self._judge(item.notification)
         item.outcome, item.reason = outcome, f"{reason} (after the OEM delay)"
         item.history.append(f"{self.context.clock.now():%H:%M:%S} {outcome.value}")
         self._log_outcome(item)
-        self._shown(item)
+        if outcome.visible:
+            self._shown(item)
 
     def _shown(self, item: InboxItem) -> None:
         if self.app is not None:

@@ -52,7 +52,7 @@ class MobileSdk:
     ) -> None:
         self.config, self.device, self.sandbox = config, device, sandbox
         self.http, self.clock, self.ids, self.journal = http, clock, ids, journal
-        self.token: str | None = None
+        self._session_token: str | None = None
         self._timer: Timer | None = None
         self._reported_push: object = None
 
@@ -60,7 +60,7 @@ class MobileSdk:
 
     def start(self) -> None:
         """Initialise in a fresh process: load ids, fetch settings, log the open."""
-        self.token = self.sandbox.get("token")
+        self._session_token = None
         if self.sandbox.get("anonymous_id") is None:
             self.sandbox.set("anonymous_id", self._new_anonymous_id())
         self._fetch_settings()
@@ -69,6 +69,12 @@ class MobileSdk:
                 self.sandbox.set("installed", True)
                 self._enqueue("track", event="Application Installed")
             self._enqueue("track", event="Application Opened")
+
+    @property
+    def token(self) -> str | None:
+        """Return the stored push token (it survives restarts, not uninstalls)."""
+        value = self.sandbox.get("token")
+        return str(value) if value else None
 
     @property
     def anonymous_id(self) -> str:
@@ -116,12 +122,17 @@ class MobileSdk:
             self._enqueue("alias", previousId=previous_id)
 
     def register_device_token(self, token: str) -> None:
-        """Store the token and register it; a changed token deletes the old one."""
+        """Store the token and register it; a changed token deletes the old one.
+
+        Like the real SDKs, only a change within this process sends the delete:
+        the comparison is with the token seen since start, so a rotation across a
+        restart leaves the old token on the profile until the backend prunes it.
+        """
         if not token.strip():
             return
-        if self.token and self.token != token:
+        if self._session_token and self._session_token != token:
             self._enqueue("track", event="Device Deleted")
-        self.token = token
+        self._session_token = token
         self.sandbox.set("token", token)
         self._device_event()
 
@@ -169,13 +180,35 @@ class MobileSdk:
         while queue:
             batch = queue[: self.config.flush_at]
             status = self._upload(batch)
-            if status is None or status == 429 or status >= 500:
+            if status is None or not self._drops(status) and status >= 300:
                 self._schedule()
                 return
             if status >= 400:
                 self._log(f"batch of {len(batch)} dropped: the API answered {status}")
             del queue[: len(batch)]
             self.sandbox.set("queue", queue)
+
+    def _drops(self, status: int) -> bool:
+        """Tell whether a failed upload's batch is deleted rather than kept.
+
+        iOS deletes a batch only on 400; Android on any 4xx but 429.
+        """
+        if self.config.platform == "ios":
+            return status == 400
+        return 400 <= status < 500 and status != 429
+
+    def backgrounded(self) -> None:
+        """Log the app going to the background and flush, as the SDK does."""
+        if self.config.track_lifecycle:
+            self._enqueue("track", event="Application Backgrounded")
+        self.flush()
+
+    def foregrounded(self) -> None:
+        """Log the app coming back and re-read the permission."""
+        if self.config.track_lifecycle:
+            self._enqueue("track", event="Application Opened",
+                          properties={"from_background": True})
+        self.refresh_device_attributes()
 
     def pending(self) -> list[dict[str, Any]]:
         """Return the events still waiting in the queue."""

@@ -9,90 +9,108 @@ applied. A wrong or missing write key is 401 in both modes.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from ..wire.unmatched import handlers, route_table
+from ..wire.asgi import Reply, application, route, unmatched_text
 from ..workspace import Workspace, WorkspaceError
 from . import wire
 
 logger = logging.getLogger(__name__)
 
 Directory = Callable[[str], Workspace | None]
+PATHS = sorted(wire.TYPES | {"batch"} | set(wire.SHORT))
 
 
 def create_app(directory: Directory, api_host: str) -> Starlette:
     """Build the Pipelines app over workspaces found by write key."""
 
-    async def call(request: Request) -> Response:
-        kind = request.path_params["kind"]
-        kind = wire.SHORT.get(kind, kind)
-        if kind not in wire.TYPES and kind != "batch":
-            return _error(404, f"no route matches POST {request.url.path}; use one of "
-                          "/identify /track /page /screen /group /alias /batch")
-        raw = await request.body()
-        strict = request.headers.get("x-strict-mode") == "1"
-        try:
-            body = wire.decode_body(raw, request.headers.get("content-encoding"))
-        except wire.WireError as error:
-            return _error(error.status, str(error))
-        key = wire.write_key(request.headers.get("authorization"), body)
-        workspace = directory(key) if key else None
-        if workspace is None:
-            return _error(401, "unknown or missing write key; send Basic auth with the "
-                          "write key as username and an empty password, or writeKey "
-                          "in the body")
-        limit = wire.BATCH_LIMIT if kind == "batch" else wire.REQUEST_LIMIT
-        try:
-            if len(raw) > limit:
-                raise wire.WireError(f"request is {len(raw)} bytes; the limit for "
-                                     f"/{kind} is {limit}")
-            parsed = wire.items(kind, body, workspace.clock.now())
-        except wire.WireError as error:
-            if strict:
-                return _error(400, str(error))
-            workspace.reject(str(error), source=f"/{kind}")
-            return JSONResponse({})
-        problems = [i.problem for i in parsed if i.problem]
-        if strict and problems:
-            return _error(400, problems)
-        for item in parsed:
-            if item.problem:
-                workspace.reject(item.problem, source=f"/{kind}")
-                continue
-            assert item.call is not None
-            try:
-                workspace.apply(item.call)
-            except WorkspaceError as error:
-                if strict:
-                    return _error(400, str(error))
-                workspace.reject(str(error), source=f"/{kind}")
-        return JSONResponse({})
+    def call(kind: str) -> Callable[[Request, bytes], Reply]:
+        def handle(request: Request, raw: bytes) -> Reply:
+            return _call(directory, wire.SHORT.get(kind, kind), request, raw)
 
-    async def settings(request: Request) -> Response:
+        return handle
+
+    def settings(request: Request, raw: bytes) -> Reply:
         key = request.path_params["write_key"]
         if directory(key) is None:
             return _error(404, f"no source has write key {key!r}; copy the write key "
                           "from the workspace's credentials")
-        return JSONResponse(wire.settings_body(key, api_host))
+        return _json(200, wire.settings_body(key, api_host))
 
-    routes = [
-        Route("/v1/projects/{write_key}/settings", settings, methods=["GET"]),
-        Route("/v1/{kind}", call, methods=["POST"]),
-    ]
-    table = route_table(routes)
-    table.extend(f"POST /v1/{name}" for name in sorted(wire.TYPES | {"batch"}))
-    return Starlette(
-        routes=routes,
-        exception_handlers=handlers(table, lambda status, text: wire.error_body([text])),
-    )
+    routes = [route(f"/v1/{kind}", call(kind)) for kind in PATHS]
+    routes.append(route("/v1/projects/{write_key}/settings", settings, "GET"))
+
+    def unmatched(method: str, path: str, status: int, nearest: list[str]) -> Reply:
+        return _error(status, unmatched_text(method, path, "Pipelines API", nearest))
+
+    return application(routes, unmatched)
 
 
-def _error(status: int, messages: str | list[str]) -> Response:
+def _call(directory: Directory, kind: str, request: Request, raw: bytes) -> Reply:
+    strict = request.headers.get("x-strict-mode") == "1"
+    try:
+        body = wire.decode_body(raw, request.headers.get("content-encoding"))
+    except wire.WireError as error:
+        return _error(error.status, str(error))
+    key = wire.write_key(request.headers.get("authorization"), body)
+    workspace = directory(key) if key else None
+    if workspace is None:
+        return _error(401, "unknown or missing write key; send Basic auth with the "
+                      "write key as username and an empty password, or writeKey in "
+                      "the body")
+    limit = wire.BATCH_LIMIT if kind == "batch" else wire.REQUEST_LIMIT
+    try:
+        if len(raw) > limit:
+            raise wire.WireError(f"request is {len(raw)} bytes; the limit for "
+                                 f"/{kind} is {limit}")
+        parsed = wire.items(kind, body, workspace.clock.now())
+    except wire.WireError as error:
+        if strict:
+            return _error(400, str(error))
+        workspace.reject(str(error), source=f"/{kind}")
+        return _json(200, {})
+    problems = [item.problem for item in parsed if item.problem]
+    if strict:
+        problems += _refusals(workspace, parsed)
+        if problems:
+            return _error(400, problems)
+    for item in parsed:
+        if item.problem or item.call is None:
+            workspace.reject(str(item.problem), source=f"/{kind}")
+            continue
+        try:
+            workspace.apply(item.call)
+        except WorkspaceError as error:
+            if strict:
+                return _error(400, str(error))
+            workspace.reject(str(error), source=f"/{kind}")
+    return _json(200, {})
+
+
+def _refusals(workspace: Workspace, parsed: list[wire.Item]) -> list[str]:
+    found = []
+    for item in parsed:
+        if item.call is None:
+            continue
+        try:
+            workspace.check(item.call)
+        except WorkspaceError as error:
+            where = "" if item.index is None else f"batch[{item.index}]: "
+            found.append(f"{where}{error}")
+    return found
+
+
+def _error(status: int, messages: str | list[str]) -> Reply:
     listed = [messages] if isinstance(messages, str) else messages
-    return JSONResponse(wire.error_body(listed), status_code=status)
+    return _json(status, wire.error_body(listed))
+
+
+def _json(status: int, document: dict[str, Any]) -> Reply:
+    body = json.dumps(document, separators=(",", ":")).encode()
+    return Reply(status, {"content-type": "application/json"}, body)

@@ -40,6 +40,25 @@ class DeviceBook:
         """Return the devices on a person's profile."""
         return [d for d in self.by_token.values() if d.owner == person.cio_id]
 
+    def check(self, call: Track) -> None:
+        """Raise InvalidCall if a semantic event lacks what it needs."""
+        if call.name in ("Device Created or Updated", "Device Deleted"):
+            token, _ = _device_of(call)
+            self._check_owner(call, token)
+        elif call.name == "Report Delivery Event":
+            _metric_of(call)
+
+    def _check_owner(self, call: Track, token: str) -> None:
+        device = self.by_token.get(token)
+        if self.workspace.single_owner or device is None or device.owner is None:
+            return
+        if call.name != "Device Created or Updated":
+            return
+        user_id = call.caller.user_id
+        person = self.workspace.find(user_id) if user_id else None
+        if user_id and (person is None or person.cio_id != device.owner):
+            raise InvalidCall("token already belongs to another person")
+
     def adopt(self, anonymous_id: str, person: Person) -> None:
         """Move devices registered under an anonymous id onto ``person``."""
         for device in self.by_token.values():
@@ -77,8 +96,7 @@ class DeviceBook:
         else:
             verb = "updated"
             if device.owner != owner and device.owner is not None and owner is not None:
-                if not self.workspace.single_owner:
-                    raise InvalidCall("token already belongs to another person")
+                self._check_owner(call, token)
                 previous = self.workspace.people.get(device.owner)
                 verb = f"moved from {previous.label if previous else device.owner}"
             device.owner = owner if owner is not None else device.owner
@@ -109,15 +127,10 @@ class DeviceBook:
 
     def _metric(self, call: Track, person: Person | None) -> None:
         props = call.properties
-        delivery_id = props.get("deliveryId")
-        metric = props.get("metric")
-        if not isinstance(delivery_id, str) or not isinstance(metric, str):
-            raise InvalidCall(
-                "Report Delivery Event needs properties.deliveryId and properties.metric"
-            )
+        delivery_id, metric = _metric_of(call)
         workspace = self.workspace
         delivery = workspace.deliveries.get(delivery_id)
-        now = workspace.clock.now()
+        now = call.caller.timestamp
         if delivery is None:
             logger.debug("metric %s for unknown delivery %s", metric, delivery_id)
             return
@@ -148,6 +161,16 @@ def _device_of(call: Track) -> tuple[str, str]:
             "context.device.type (ios, android or web)"
         )
     return device["token"], str(device.get("type") or "")
+
+
+def _metric_of(call: Track) -> tuple[str, str]:
+    delivery_id = call.properties.get("deliveryId")
+    metric = call.properties.get("metric")
+    if not isinstance(delivery_id, str) or not isinstance(metric, str):
+        raise InvalidCall(
+            "Report Delivery Event needs properties.deliveryId and properties.metric"
+        )
+    return delivery_id, metric
 
 
 def _short(token: str) -> str:

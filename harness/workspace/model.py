@@ -110,6 +110,19 @@ class Workspace:
         elif isinstance(call, Group):
             self._note(call.caller, "group", f"joined group {call.group_id}")
 
+    def check(self, call: Call) -> None:
+        """Raise InvalidCall if ``call`` would be refused, changing nothing."""
+        caller = call.caller
+        if isinstance(call, Identify):
+            email = call.traits.get("email")
+            if not (caller.user_id or isinstance(email, str) or caller.anonymous_id):
+                raise InvalidCall("identify needs a userId, or traits.email to find "
+                                  "the person")
+        elif isinstance(call, Alias) and not caller.user_id:
+            raise InvalidCall("alias needs a userId and a previousId")
+        elif isinstance(call, Track):
+            self.devices.check(call)
+
     def _identify(self, call: Identify) -> None:
         caller = call.caller
         email = call.traits.get("email")

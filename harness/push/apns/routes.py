@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.requests import Request
 
-from harness.push._asgi import Reply, application, route
+from harness.wire.asgi import Reply, application, route
 from harness.push.apns import wire
 from harness.push.apns.model import ApnsService
 

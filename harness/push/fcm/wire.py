@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, NoReturn
 
-from harness.push._asgi import Reply, unmatched_text
+from harness.wire.asgi import Reply, unmatched_text
 from harness.push.fcm.errors import Rejected
 from harness.push.fcm.model import FcmRequest, FcmService
 from harness.push.notification import Verdict

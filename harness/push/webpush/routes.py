@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
-from harness.push._asgi import Reply, application, route
+from harness.wire.asgi import Reply, application, route
 from harness.push.webpush import wire
 from harness.push.webpush.model import ORIGINS, WebPushService
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import http_ece
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from harness.push._asgi import Reply, unmatched_text
+from harness.wire.asgi import Reply, unmatched_text
 from harness.push.notification import Verdict
 from harness.push.webpush.errors import Rejected
 from harness.push.webpush.model import VapidAuth, WebPushRequest, WebPushService

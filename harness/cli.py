@@ -1,0 +1,308 @@
+"""The ``harness`` command: run the matrix, list profiles, validate fixture files.
+
+Bad input (an unknown name, a broken file, no project) ends in one message on
+stderr and exit status 2; ``harness run`` otherwise exits with pytest's status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import get_args
+
+import pytest
+
+from .apps import load_apps
+from .campaigns import Campaign
+from .errors import ConfigError, Problem, UnknownName
+from .files import load_directory, shown
+from .people import load_catalog
+from .profiles import Capability, DeviceProfile, load_profiles
+from .runner import (
+    DEFAULT_APP,
+    explain,
+    is_scenario_file,
+    parse_seed,
+    plural,
+    select,
+    split_names,
+)
+from .scenario import Scenario, collect
+
+__all__ = ["main"]
+
+logger = logging.getLogger(__name__)
+
+WIDTH = 88
+BAD_INPUT = 2
+_FLAGS = {"device profile": "--profiles", "app profile": "--app"}
+_ALREADY_IMPORTED = "Module already imported so cannot be rewritten"
+_PASSTHROUGH = """\
+Other options, such as -k EXPR, -x or -n 2, go to pytest, and so does everything
+after --. Put -v before run for the harness's own log, after it for pytest's.
+"""
+
+
+class _BadInput(Exception):
+    """Raised when the command line or the project's files cannot be used."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``harness`` command and return its exit status."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    cut = words.index("--") if "--" in words else len(words)
+    head, tail = words[:cut], words[cut + 1 :]
+    parser = _parser()
+    try:
+        args, extra = parser.parse_known_args(head)
+        if (extra or tail) and args.handler is not _run:
+            parser.error(f"unrecognized arguments: {' '.join(extra + tail)}")
+    except SystemExit as stop:  # --help, or argparse's own usage error
+        return stop.code if isinstance(stop.code, int) else BAD_INPUT
+    _configure_logging(args.verbose)
+    command: Callable[[argparse.Namespace, Path, list[str]], int] = args.handler
+    try:
+        return command(args, _root(args.root), [*extra, *tail])
+    except _BadInput as error:
+        print(f"harness: {error}", file=sys.stderr)
+        return BAD_INPUT
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harness",
+        allow_abbrev=False,
+        description="Play scenarios on device profiles against the emulator.",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log the harness's lifecycle (-v) or every request (-vv)",
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        metavar="DIR",
+        help="project folder (default: nearest one up from here with device-profiles/)",
+    )
+    commands = parser.add_subparsers(metavar="COMMAND", required=True)
+    run = commands.add_parser(
+        "run",
+        allow_abbrev=False,
+        epilog=_PASSTHROUGH,
+        help="run every scenario on every device profile and print the matrix",
+        description="Run every scenario on every device profile and print the "
+        "scenario x device matrix; exits with pytest's status.",
+    )
+    run.add_argument(
+        "--app",
+        default=DEFAULT_APP,
+        metavar="NAME",
+        help="app profile from fixtures/apps/ (default: reference)",
+    )
+    run.add_argument(
+        "--profiles",
+        metavar="A,B",
+        help="comma-separated device profiles (default: all)",
+    )
+    run.add_argument(
+        "--scenarios",
+        type=Path,
+        metavar="DIR",
+        help="folder of scenario files (default: <root>/scenarios)",
+    )
+    run.add_argument(
+        "--seed",
+        type=parse_seed,
+        default=0,
+        metavar="N",
+        help="seed for ids and generated people (default: 0)",
+    )
+    run.add_argument(
+        "--junit",
+        type=Path,
+        metavar="PATH",
+        help="JUnit XML report (default: <root>/reports/junit.xml)",
+    )
+    run.set_defaults(handler=_run)
+    commands.add_parser(
+        "profiles",
+        help="list the device profiles after validating them",
+        description="List the device profiles after validating them.",
+    ).set_defaults(handler=_profiles)
+    commands.add_parser(
+        "validate",
+        help="check device and app profiles, campaigns, catalog, scenarios",
+        description="Check every device profile, app profile, campaign, the "
+        "catalog and the scenario files; exits 2 on any problem.",
+    ).set_defaults(handler=_validate)
+    return parser
+
+
+def _configure_logging(verbosity: int) -> None:
+    if verbosity:
+        level = logging.DEBUG if verbosity > 1 else logging.INFO
+        logging.basicConfig(
+            level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+        )
+
+
+def _root(given: Path | None) -> Path:
+    if given is not None:
+        if not given.is_dir():
+            raise _BadInput(
+                f"--root {given} is not a directory; pass the project folder, the "
+                "one holding device-profiles/."
+            )
+        return given.resolve()
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / "device-profiles").is_dir():
+            return folder
+    raise _BadInput(
+        f"no project here: neither {here} nor any folder above it holds "
+        "device-profiles/; run harness inside a project or pass --root DIR."
+    )
+
+
+def _run(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
+    try:
+        selection = select(
+            root,
+            scenarios=args.scenarios,
+            profiles=split_names(args.profiles),
+            app=args.app,
+            seed=args.seed,
+        )
+    except (ConfigError, UnknownName) as error:
+        raise _BadInput(explain(error, _FLAGS)) from None
+    names = ",".join(selection.profile_names)
+    junit = args.junit or root / "reports" / "junit.xml"
+    plugin = ["-p", "harness.runner.plugin"]
+    pytest_args = [
+        *(plugin if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") else []),
+        str(selection.scenarios),
+        f"--rootdir={root}",
+        f"--harness-scenarios={selection.scenarios}",
+        f"--harness-profiles={names}",
+        f"--harness-app={selection.app.name}",
+        f"--harness-seed={selection.seed}",
+        f"--junitxml={junit}",
+        # harness is imported before pytest starts, and with it faker and anyio,
+        # whose pytest plugins then cannot be rewritten; nothing is lost.
+        "-W",
+        f"ignore:{_ALREADY_IMPORTED}:pytest.PytestAssertRewriteWarning",
+        *extra,
+    ]
+    logger.info("running pytest %s", " ".join(pytest_args))
+    status = int(pytest.main(pytest_args))
+    if status == pytest.ExitCode.NO_TESTS_COLLECTED:
+        sys.stdout.flush()
+        given = f" with {' '.join(extra)}" if extra else ""
+        print(
+            f"harness: no scenarios matched: pytest collected nothing from "
+            f"{shown(selection.scenarios)} on "
+            f"{plural(len(selection.profiles), 'device profile')}{given}; check -k, "
+            "and that the scenario files hold @scenario functions.",
+            file=sys.stderr,
+        )
+    return status
+
+
+def _profiles(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
+    try:
+        profiles = load_profiles(root / "device-profiles")
+    except ConfigError as error:
+        raise _BadInput(explain(error, _FLAGS)) from None
+    rows = [("name", "platform", "os", "push", "capabilities")]
+    rows += [_profile_row(profile) for profile in profiles.values()]
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    indent = sum(widths) + 2 * len(widths)
+    for row in rows:
+        start = "  ".join(value.ljust(w) for value, w in zip(row, widths, strict=False))
+        lines = textwrap.wrap(row[4], max(WIDTH - indent, 20)) or [""]
+        print(f"{start}  {lines[0]}".rstrip())
+        for line in lines[1:]:
+            print(" " * indent + line)
+    return 0
+
+
+def _profile_row(profile: DeviceProfile) -> tuple[str, str, str, str, str]:
+    capabilities = ", ".join(profile.capabilities)
+    return (
+        profile.name,
+        profile.platform,
+        profile.os_version,
+        profile.push.service,
+        capabilities,
+    )
+
+
+def _validate(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
+    fixtures = root / "fixtures"
+    checks: list[tuple[str, Callable[[], Sequence[object]]]] = [
+        ("device profile", lambda: list(load_profiles(root / "device-profiles"))),
+        ("app profile", lambda: list(load_apps(fixtures / "apps"))),
+        ("campaign", lambda: list(load_directory(fixtures / "campaigns", Campaign))),
+        (
+            "catalog product",
+            lambda: list(load_catalog(fixtures / "catalog.yaml").products),
+        ),
+        ("scenario", lambda: _scenarios(root / "scenarios")),
+    ]
+    found, problems = [], []
+    for noun, check in checks:
+        try:
+            found.append(plural(len(check()), noun))
+        except ConfigError as error:
+            problems += error.problems
+    if not problems:
+        print(f"ok: {', '.join(found)}")
+        return 0
+    for problem in problems:
+        print(problem)
+    files = len({problem.file for problem in problems})
+    print(
+        f"\n{plural(len(problems), 'problem')} in {plural(files, 'file')}; fix "
+        "them and run harness validate again."
+    )
+    return BAD_INPUT
+
+
+def _scenarios(folder: Path) -> list[Scenario]:
+    paths = sorted(p for p in folder.rglob("*.py") if is_scenario_file(p, folder))
+    found: list[Scenario] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            scenarios = collect(path)
+        except Exception as error:  # any import error is the file's problem
+            message = (
+                f"cannot be imported ({type(error).__name__}: {error}); fix the "
+                "file, or run pytest on it to see the traceback."
+            )
+            problems.append(Problem(shown(path), "(document)", message))
+            continue
+        found += scenarios
+        problems += [
+            _need_problem(s, need)
+            for s in scenarios
+            for need in sorted(s.needs)
+            if need not in get_args(Capability)
+        ]
+    if problems:
+        raise ConfigError(problems)
+    return found
+
+
+def _need_problem(scenario: Scenario, need: str) -> Problem:
+    capabilities = ", ".join(get_args(Capability))
+    message = f"{need!r} is not a capability; use one of {capabilities}."
+    return Problem(shown(scenario.path), f"{scenario.name}.needs", message)

@@ -1,0 +1,184 @@
+"""Render the scenario x device matrix of a run as plain text.
+
+Pure functions over :class:`Cell` outcomes, so the pytest plugin and tests build
+the same text. The grid keeps within the width where it can: profile names as
+column heads; else numbered columns and a legend; else profiles as rows; else the
+numbered grid split into blocks of columns.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from . import plural
+
+__all__ = ["NOT_RUN", "Cell", "Outcome", "render"]
+
+Outcome = Literal["pass", "FAIL", "skip"]
+NOT_RUN = "-"
+WIDTH = 88
+_GAP = "  "
+_CELL = 4  # the widest outcome: pass, FAIL, skip
+
+Table = list[list[str]]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One scenario played on one profile, and how it ended."""
+
+    nodeid: str
+    scenario: str
+    profile: str
+    outcome: Outcome
+    reason: str = ""
+
+    @property
+    def row(self) -> str:
+        """Return the scenario's node id without the profile part."""
+        return self.nodeid.removesuffix(f"[{self.profile}]")
+
+
+def render(cells: Sequence[Cell], profiles: Sequence[str], width: int = WIDTH) -> str:
+    """Return totals, the grid, skip reasons and failed cells for ``cells``.
+
+    Rows follow the order of ``cells``; columns follow ``profiles``, and a cell
+    that did not run shows ``-``.
+    """
+    labels = _labels(cells)
+    outcomes = {(cell.row, cell.profile): cell.outcome for cell in cells}
+    table = [[outcomes.get((row, p), NOT_RUN) for p in profiles] for row in labels]
+    parts = [
+        _totals(cells, len(labels), len(profiles)),
+        _grid(list(labels.values()), list(profiles), table, width),
+        _skips(cells, width),
+        _failures(cells),
+    ]
+    return "\n\n".join(part for part in parts if part)
+
+
+def _labels(cells: Sequence[Cell]) -> dict[str, str]:
+    rows = dict.fromkeys(cell.row for cell in cells)
+    names = {cell.row: cell.scenario for cell in cells}
+    clashes = Counter(names.values())
+    # Two files may hold scenarios of one name; then the node id tells them apart.
+    return {row: names[row] if clashes[names[row]] == 1 else row for row in rows}
+
+
+def _totals(cells: Sequence[Cell], rows: int, columns: int) -> str:
+    counts = Counter(cell.outcome for cell in cells)
+    outcomes = ", ".join(f"{counts[o]} {o}" for o in ("pass", "FAIL", "skip"))
+    not_run = rows * columns - len(cells)
+    rest = f", {not_run} not run" if not_run else ""
+    return (
+        f"{plural(rows, 'scenario')} x {plural(columns, 'profile')}: {outcomes}{rest}"
+    )
+
+
+def _grid(labels: list[str], profiles: list[str], table: Table, width: int) -> str:
+    transposed = [list(column) for column in zip(*table, strict=True)] or [
+        [] for _ in profiles
+    ]
+    layouts = [
+        _table("scenario", labels, profiles, table),
+        _numbered("scenario", labels, profiles, table, width),
+        _numbered("profile", profiles, labels, transposed, width),
+    ]
+    for lines in layouts:
+        if all(len(line) <= width for line in lines):
+            return "\n".join(lines)
+    return "\n".join(_blocks(labels, profiles, table, width))
+
+
+def _table(corner: str, labels: list[str], heads: list[str], table: Table) -> list[str]:
+    first = max([len(corner), *map(len, labels)])
+    widths = [max(len(head), _CELL) for head in heads]
+
+    def line(label: str, values: list[str]) -> str:
+        padded = (value.ljust(w) for value, w in zip(values, widths, strict=True))
+        return _GAP.join([label.ljust(first), *padded]).rstrip()
+
+    return [line(corner, heads), *map(line, labels, table)]
+
+
+def _numbered(
+    corner: str, labels: list[str], heads: list[str], table: Table, width: int
+) -> list[str]:
+    numbers = [str(n) for n in range(1, len(heads) + 1)]
+    legend = [f"{n} {head}" for n, head in zip(numbers, heads, strict=True)]
+    return [
+        *_table(corner, labels, numbers, table),
+        "",
+        *_wrap("columns:", legend, width),
+    ]
+
+
+def _blocks(labels: list[str], heads: list[str], table: Table, width: int) -> list[str]:
+    first = max([len("scenario"), *map(len, labels)])
+    per_block = max(1, (width - first) // (len(_GAP) + _CELL))
+    numbers = [str(n) for n in range(1, len(heads) + 1)]
+    lines: list[str] = []
+    for start in range(0, len(heads), per_block):
+        end = start + per_block
+        block = [values[start:end] for values in table]
+        lines += [*_table("scenario", labels, numbers[start:end], block), ""]
+    legend = [f"{n} {head}" for n, head in zip(numbers, heads, strict=True)]
+    return [*lines, *_wrap("columns:", legend, width)]
+
+
+def _wrap(prefix: str, items: list[str], width: int) -> list[str]:
+    # textwrap would break "3 android-14-pixel" between number and name.
+    indent = " " * (len(prefix) + 1)
+    lines, line = [], prefix
+    for item in items:
+        if line.strip() and len(line) + len(_GAP) + len(item) > width:
+            lines.append(line)
+            line = indent + item
+        else:
+            line += (" " if line == prefix else _GAP) + item
+    return [*lines, line]
+
+
+def _skips(cells: Sequence[Cell], width: int) -> str:
+    groups: dict[str, list[Cell]] = {}
+    for cell in cells:
+        if cell.outcome == "skip":
+            groups.setdefault(cell.reason or "no reason given", []).append(cell)
+    if not groups:
+        return ""
+    count = sum(len(group) for group in groups.values())
+    lines = [f"skipped ({plural(count, 'cell')}):"]
+    for reason, group in groups.items():
+        lines += _fill(reason, width, "  - ", "    ")
+        one = group[0]
+        if len(group) > 1 or one.scenario not in reason or one.profile not in reason:
+            where = ", ".join(f"{c.scenario}[{c.profile}]" for c in group)
+            lines += _fill(f"on {where}", width, "    ", "      ")
+    return "\n".join(lines)
+
+
+def _fill(text: str, width: int, first: str, rest: str) -> list[str]:
+    return textwrap.wrap(
+        text,
+        width,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+
+
+def _failures(cells: Sequence[Cell]) -> str:
+    failed = [cell.nodeid for cell in cells if cell.outcome == "FAIL"]
+    if not failed:
+        return ""
+    return "\n".join(
+        [
+            f"failed ({plural(len(failed), 'cell')}):",
+            *(f"  {nodeid}" for nodeid in failed),
+        ]
+    )

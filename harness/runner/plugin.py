@@ -1,0 +1,323 @@
+"""The pytest plugin: every scenario file becomes a scenario x device matrix.
+
+Installed as the ``harness`` entry point, so pytest loads it in every run; it
+stays inert unless the run collects a project's scenario folder. Then each
+``@scenario`` in ``scenarios/**/*.py`` becomes one item per device profile,
+``<scenario>[<profile>]``, so ``-k``, ``-x``, ``--junitxml`` and ``-n`` work as
+usual, and the terminal summary ends with the matrix.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ..errors import ConfigError, ExpectationFailed, UnknownName, Unsupported
+from ..files import shown
+from ..profiles import DeviceProfile
+from ..scenario import Scenario, collect
+from . import (
+    DEFAULT_APP,
+    Selection,
+    explain,
+    is_scenario_file,
+    parse_seed,
+    plural,
+    select,
+    split_names,
+)
+from .matrix import Cell, Outcome, render
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr, Traceback, TracebackStyle
+
+    from ..world import World
+
+__all__ = ["ScenarioFile", "ScenarioItem", "ScenarioRun"]
+
+logger = logging.getLogger(__name__)
+
+_OPTIONS = ("harness_scenarios", "harness_profiles", "harness_app", "harness_seed")
+_FLAGS = {"device profile": "--harness-profiles", "app profile": "--harness-app"}
+_PLUGIN = "harness-scenarios"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add the options choosing the run's scenarios, profiles, app and seed."""
+    group = parser.getgroup("harness", "scenario x device matrix")
+    group.addoption(
+        "--harness-scenarios",
+        metavar="DIR",
+        type=Path,
+        help="folder of scenario files (default: <rootdir>/scenarios)",
+    )
+    group.addoption(
+        "--harness-profiles",
+        metavar="NAMES",
+        help="comma-separated device profiles (default: all in device-profiles/)",
+    )
+    group.addoption(
+        "--harness-app",
+        metavar="NAME",
+        help="app profile from fixtures/apps/ (default: reference)",
+    )
+    group.addoption(
+        "--harness-seed",
+        metavar="N",
+        type=parse_seed,
+        help="seed for ids and generated people (default: 0)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Load the run's profiles and app when the run collects scenario files."""
+    explicit = any(config.getoption(dest) is not None for dest in _OPTIONS)
+    root = config.rootpath
+    scenarios = config.getoption("harness_scenarios") or root / "scenarios"
+    scenarios = (config.invocation_params.dir / scenarios).resolve()
+    in_project = (root / "device-profiles").is_dir() and scenarios.is_dir()
+    if not (explicit or in_project) or not _collects(config, scenarios):
+        return
+    if config.getoption("help"):
+        return  # a broken profile must not hide pytest --help
+    try:
+        selection = select(
+            root,
+            scenarios=scenarios,
+            profiles=split_names(config.getoption("harness_profiles")),
+            app=config.getoption("harness_app") or DEFAULT_APP,
+            seed=config.getoption("harness_seed") or 0,
+        )
+    except (ConfigError, UnknownName) as error:
+        raise pytest.UsageError(explain(error, _FLAGS)) from None
+    config.pluginmanager.register(ScenarioRun(selection), _PLUGIN)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Drop the run's state with its config."""
+    run = config.pluginmanager.get_plugin(_PLUGIN)
+    if run is not None:
+        config.pluginmanager.unregister(run)
+
+
+def _collects(config: pytest.Config, scenarios: Path) -> bool:
+    here = config.invocation_params.dir
+    for arg in config.args:
+        path = (here / arg.split("::", 1)[0]).resolve()
+        if path.is_relative_to(scenarios) or scenarios.is_relative_to(path):
+            return True
+    return False
+
+
+class ScenarioRun:
+    """Collect scenario files, keep each cell's outcome and print the matrix."""
+
+    def __init__(self, selection: Selection) -> None:
+        self.selection = selection
+        self.cells: dict[str, Cell] = {}
+        self.order: dict[str, int] = {}
+
+    def pytest_report_header(self) -> str:
+        """Name the run's app, seed and profiles above the results."""
+        s = self.selection
+        profiles = plural(len(s.profiles), "device profile")
+        return (
+            f"harness: app {s.app.name}, seed {s.seed}, {profiles}, "
+            f"scenarios in {shown(s.scenarios)}"
+        )
+
+    def pytest_collect_file(
+        self, file_path: Path, parent: pytest.Collector
+    ) -> ScenarioFile | None:
+        """Turn a file in the scenario folder into a scenario x profile collector."""
+        if not is_scenario_file(file_path, self.selection.scenarios):
+            return None
+        return ScenarioFile.from_parent(
+            parent, path=file_path, selection=self.selection
+        )
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Remember the collection order, which the matrix's rows follow."""
+        self._remember(item.nodeid for item in session.items)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(
+        self, node: object, ids: Sequence[str]
+    ) -> None:
+        """Remember a worker's collection order; every worker collects the same."""
+        if not self.order:
+            self._remember(ids)
+
+    def _remember(self, nodeids: Iterable[str]) -> None:
+        self.order = {nodeid: index for index, nodeid in enumerate(nodeids)}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Fold a phase's report into its cell; a failure in any phase wins."""
+        cell = _cell(report)
+        if cell is None:
+            return
+        old = self.cells.get(cell.nodeid)
+        if old is None or old.outcome != "FAIL":
+            self.cells[cell.nodeid] = cell
+
+    def pytest_terminal_summary(
+        self, terminalreporter: pytest.TerminalReporter
+    ) -> None:
+        """Print the scenario x device matrix after the usual summary."""
+        if not self.cells:
+            return
+        last = len(self.order)
+        cells = sorted(
+            self.cells.values(), key=lambda c: self.order.get(c.nodeid, last)
+        )
+        s = self.selection
+        title = f"scenario x device matrix (app {s.app.name}, seed {s.seed})"
+        terminalreporter.write_sep("=", title)
+        for line in render(cells, s.profile_names).splitlines():
+            terminalreporter.write_line(line)
+
+
+def _cell(report: pytest.TestReport) -> Cell | None:
+    properties = {str(key): str(value) for key, value in report.user_properties}
+    if "scenario" not in properties or "profile" not in properties:
+        return None
+    outcome: Outcome
+    reason = ""
+    if report.failed:
+        outcome = "FAIL"
+    elif report.skipped:
+        outcome, reason = "skip", _skip_reason(report.longrepr)
+    elif report.when == "call":
+        outcome = "pass"
+    else:
+        return None
+    scenario, profile = properties["scenario"], properties["profile"]
+    return Cell(report.nodeid, scenario, profile, outcome, reason)
+
+
+def _skip_reason(longrepr: object) -> str:
+    # A skip's longrepr is (path, line, "Skipped: why"); xdist sends it as a list.
+    if isinstance(longrepr, tuple | list) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+class ScenarioFile(pytest.File):
+    """A scenario file: one item per scenario and device profile."""
+
+    def __init__(self, *, selection: Selection, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.selection = selection
+
+    def collect(self) -> Iterator[ScenarioItem]:
+        """Yield ``<scenario>[<profile>]`` for each scenario, then each profile."""
+        try:
+            scenarios = collect(self.path)
+        except ConfigError as error:
+            raise self.CollectError(str(error)) from None
+        for scenario in scenarios:
+            for profile in self.selection.profiles:
+                yield self._item(scenario, profile)
+
+    def _item(self, scenario: Scenario, profile: DeviceProfile) -> ScenarioItem:
+        try:
+            reason = scenario.skip_reason(profile)
+        except ValueError as error:
+            where = f"{shown(self.path)}: {scenario.name}.needs"
+            raise self.CollectError(f"{where}: {error}") from None
+        item = ScenarioItem.from_parent(
+            self,
+            name=f"{scenario.name}[{profile.name}]",
+            scenario=scenario,
+            profile=profile,
+            selection=self.selection,
+        )
+        if reason is not None:
+            item.add_marker(pytest.mark.skip(reason=reason))
+        return item
+
+
+class ScenarioItem(pytest.Item):
+    """One cell of the matrix: a scenario played in a fresh world on one profile."""
+
+    def __init__(
+        self,
+        *,
+        scenario: Scenario,
+        profile: DeviceProfile,
+        selection: Selection,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.scenario, self.profile, self.selection = scenario, profile, selection
+        self.user_properties += [
+            ("scenario", scenario.name),
+            ("profile", profile.name),
+            ("app", selection.app.name),
+            ("seed", str(selection.seed)),
+        ]
+        # -k android, -k web_push: select cells by platform or capability too.
+        self.extra_keyword_matches.update({profile.platform, *profile.capabilities})
+
+    def runtest(self) -> None:
+        """Play the scenario in a new world; a step the device lacks skips the cell."""
+        from ..world import World  # the world pulls in the emulator: load it late
+
+        s = self.selection
+        logger.info("scenario %s: start", self.name)
+        try:
+            with World(self.profile, s.app, root=s.root, seed=s.seed) as world:
+                self._play(world)
+        except Unsupported as error:
+            logger.info("scenario %s: skipped, %s", self.name, error)
+            raise pytest.skip.Exception(str(error), _use_item_location=True) from None
+        logger.info("scenario %s: end", self.name)
+
+    def _play(self, world: World) -> None:
+        try:
+            self.scenario.func(world)
+        except Unsupported:
+            raise
+        except (Exception, pytest.fail.Exception) as error:
+            timeline = _timeline(world)
+            # A failed expectation's message already holds its shopper's timeline.
+            if timeline not in str(error):
+                self.add_report_section("call", "timeline", timeline)
+            raise
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: TracebackStyle | None = None,
+    ) -> str | TerminalRepr:
+        """Show a failed expectation as its message; other errors briefly."""
+        if isinstance(excinfo.value, ExpectationFailed):
+            style = "value"
+        elif style is None and self.config.getoption("tbstyle", "auto") == "auto":
+            style = "short"
+        return super().repr_failure(excinfo, style)
+
+    def _traceback_filter(
+        self, excinfo: pytest.ExceptionInfo[BaseException]
+    ) -> Traceback:
+        # Start the traceback at the scenario, not in the runner that called it.
+        traceback = excinfo.traceback
+        return traceback.cut(path=self.scenario.path).filter(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        """Point reports at the scenario function."""
+        line = inspect.getsourcelines(self.scenario.func)[1] - 1
+        return self.scenario.path, line, self.name
+
+
+def _timeline(world: World) -> str:
+    try:
+        return world.report()
+    except Exception as error:  # the failure matters more than its timeline
+        logger.debug("the timeline could not be rendered", exc_info=True)
+        return f"the timeline could not be rendered: {error!r}"

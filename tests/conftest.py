@@ -1,0 +1,72 @@
+"""Fixtures shared by the suite: the shipped profiles, apps and a world maker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from harness.apps import AppProfile, load_apps
+from harness.clock import Clock
+from harness.ids import Ids
+from harness.journal import Journal
+from harness.profiles import DeviceProfile, load_profiles
+from harness.workspace import Workspace
+from harness.world import World
+
+ROOT = Path(__file__).resolve().parents[1]
+
+MakeWorld = Callable[..., World]
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    """The repository root, where device-profiles/, fixtures/ and scenarios/ live."""
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def profiles(root: Path) -> dict[str, DeviceProfile]:
+    """The shipped device profiles, by name."""
+    return load_profiles(root / "device-profiles")
+
+
+@pytest.fixture(scope="session")
+def apps(root: Path) -> dict[str, AppProfile]:
+    """The shipped app profiles, by name."""
+    return load_apps(root / "fixtures" / "apps")
+
+
+@pytest.fixture
+def make_world(
+    root: Path, profiles: dict[str, DeviceProfile], apps: dict[str, AppProfile]
+) -> Iterator[MakeWorld]:
+    """Build a World for a profile and app name; its emulator closes after the test.
+
+    The world is not entered, so the process's wall clock stays real: a world
+    entered here would stay frozen until teardown and pytest would time the test
+    by the frozen clock. The world's own clock drives everything the harness does.
+    Tests that need the frozen wall clock enter ``with World(...)`` themselves.
+    """
+    with ExitStack() as stack:
+
+        def make(profile: str, app: str = "reference", seed: int = 0) -> World:
+            world = World(profiles[profile], apps[app], root=root, seed=seed)
+            stack.callback(world.emulator.close)
+            return world
+
+        yield make
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A clock at the harness's default start, not entered."""
+    return Clock()
+
+
+@pytest.fixture
+def workspace(clock: Clock) -> Workspace:
+    """An empty workspace on ``clock``, with no campaigns."""
+    return Workspace("test", clock, Ids(0).child("workspace"), Journal())

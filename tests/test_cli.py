@@ -1,0 +1,270 @@
+"""The harness command: output and exit status, locked as snapshots."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+
+IOS = """\
+name: ios-17-iphone
+title: iPhone 15 Pro, iOS 17.5
+platform: ios
+os_version: "17.5"
+model: iPhone16,1
+manufacturer: Apple
+kind: phone
+push: {service: apns, environment: production}
+permission:
+  model: ios_authorization
+  initial: not_determined
+  provisional: true
+  prompt: in_app
+token: {rotates_on: [reinstall, restore], invalidation_lag: 2w}
+capabilities: [native_app, runtime_permission, provisional_auth]
+"""
+CHROME = """\
+name: desktop-chrome
+title: Chrome on a Debian 12 desktop
+platform: web
+os_version: "12"
+model: x86_64 desktop
+manufacturer: generic
+kind: desktop
+push: {service: webpush, endpoint_origin: "https://fcm.googleapis.com"}
+permission: {model: web_notification, initial: not_determined, prompt: in_app}
+token: {rotates_on: [clear_data], invalidation_lag: 0s}
+capabilities: [web_push]
+"""
+APP = "name: reference\ntitle: Reference shop\nbundle_id: com.example.shop\n"
+CATALOG = "products:\n  socks: {sku: SOCK-1, name: Socks, price: 9.5}\n"
+SCENARIOS = """\
+from harness import scenario
+
+
+@scenario
+def browses(world):
+    world.shopper()
+
+
+@scenario(needs=["native_app"])
+def fails_on_phones(world):
+    assert False, "phones fail here"
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Return a small valid project, made the working directory."""
+    files = {
+        "device-profiles/ios-17-iphone.yaml": IOS,
+        "device-profiles/desktop-chrome.yaml": CHROME,
+        "fixtures/apps/reference.yaml": APP,
+        "fixtures/catalog.yaml": CATALOG,
+        "scenarios/shop.py": SCENARIOS,
+    }
+    for name, text in files.items():
+        write(tmp_path / name, text)
+    (tmp_path / "fixtures" / "campaigns").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def harness(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """Run the command in this process; return its status, stdout and stderr."""
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return f"exit {status}\n--- stdout\n{out}--- stderr\n{err}"
+
+
+def snapshot(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def test_profiles_lists_name_platform_os_push_and_capabilities(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert harness(capsys, "profiles") == snapshot("""
+        exit 0
+        --- stdout
+        name            platform  os    push     capabilities
+        desktop-chrome  web       12    webpush  web_push
+        ios-17-iphone   ios       17.5  apns     native_app, runtime_permission,
+                                                 provisional_auth
+        --- stderr
+        """)
+
+
+def test_profiles_with_a_broken_profile_exits_2_naming_file_and_key(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(project / "device-profiles/desktop-chrome.yaml", CHROME.replace("0s", "soon"))
+
+    assert harness(capsys, "profiles") == snapshot("""
+        exit 2
+        --- stdout
+        --- stderr
+        harness: 1 problem in the project's files; fix them and try again:
+        device-profiles/desktop-chrome.yaml: token.invalidation_lag: 'soon' is not a duration; write a whole number and one unit of s, m, h, d or w, like 90m or 2d.
+        """)  # noqa: E501
+
+
+def test_validate_passes_a_clean_project(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert harness(capsys, "validate") == snapshot("""
+        exit 0
+        --- stdout
+        ok: 2 device profiles, 1 app profile, 0 campaigns, 1 catalog product, 2 scenarios
+        --- stderr
+        """)  # noqa: E501
+
+
+def test_validate_lists_every_problem_of_every_file_and_exits_2(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(project / "device-profiles/ios-17-iphone.yaml", IOS.replace("apns", "fcm"))
+    write(
+        project / "fixtures/apps/reference.yaml",
+        APP.replace("bundle_id: com.example.shop\n", ""),
+    )
+    write(project / "fixtures/campaigns/welcome.yaml", "name: welcome\nsteps: []\n")
+    write(project / "fixtures/catalog.yaml", "products: {socks: {sku: S}}\n")
+    write(project / "scenarios/typo.py", SCENARIOS.replace("native_app", "native"))
+
+    assert harness(capsys, "validate") == snapshot("""
+        exit 2
+        --- stdout
+        device-profiles/ios-17-iphone.yaml: push.service: ios devices receive push through apns, not fcm; set service to apns.
+        fixtures/apps/reference.yaml: bundle_id: is required; add it.
+        fixtures/campaigns/welcome.yaml: trigger: is required; add it.
+        fixtures/catalog.yaml: products.socks.name: is required; add it.
+        fixtures/catalog.yaml: products.socks.price: is required; add it.
+        scenarios/typo.py: fails_on_phones.needs: 'native' is not a capability; use one of native_app, web_push, home_screen_install, provisional_auth, runtime_permission.
+
+        6 problems in 5 files; fix them and run harness validate again.
+        --- stderr
+        """)  # noqa: E501
+
+
+def test_run_with_an_unknown_profile_exits_2_naming_the_known_ones(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert harness(capsys, "run", "--profiles", "ios-17-iphone,nope") == snapshot("""
+        exit 2
+        --- stdout
+        --- stderr
+        harness: --profiles: unknown device profile 'nope'; known device profiles: desktop-chrome, ios-17-iphone.
+        """)  # noqa: E501
+
+
+def test_run_with_an_unknown_app_exits_2_naming_the_known_ones(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert harness(capsys, "run", "--app", "shop") == snapshot("""
+        exit 2
+        --- stdout
+        --- stderr
+        harness: --app: unknown app profile 'shop'; known app profiles: reference.
+        """)
+
+
+def test_outside_a_project_exits_2_saying_where_it_looked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    output = harness(capsys, "profiles").replace(str(tmp_path), "TMP")
+
+    assert output == snapshot("""
+        exit 2
+        --- stdout
+        --- stderr
+        harness: no project here: neither TMP nor any folder above it holds device-profiles/; run harness inside a project or pass --root DIR.
+        """)  # noqa: E501
+
+
+def test_unknown_arguments_outside_run_exit_2_with_usage(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert harness(capsys, "validate", "-k", "x") == snapshot("""
+        exit 2
+        --- stdout
+        --- stderr
+        usage: harness [-h] [-v] [--root DIR] COMMAND ...
+        harness: error: unrecognized arguments: -k x
+        """)
+
+
+# -- harness run, in a fresh process so pytest starts clean ----------------------------
+
+
+def run(project: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    code = "import sys; from harness.cli import main; sys.exit(main())"
+    return subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def matrix(stdout: str) -> str:
+    """Return the matrix section of a run's output, title line first."""
+    lines = stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if "device matrix" in line)
+    rest = lines[first + 1 :]
+    end = next((i for i, line in enumerate(rest) if line.startswith("=")), len(rest))
+    return "\n".join(lines[first : first + 1 + end]) + "\n"
+
+
+def test_run_exits_with_pytests_status_and_prints_the_matrix(project: Path) -> None:
+    result = run(project, "run")
+
+    assert f"exit {result.returncode}\n{matrix(result.stdout)}" == snapshot("""
+        exit 1
+        =============== scenario x device matrix (app reference, seed 0) ===============
+        2 scenarios x 2 profiles: 2 pass, 1 FAIL, 1 skip
+
+        scenario         desktop-chrome  ios-17-iphone
+        browses          pass            pass
+        fails_on_phones  skip            FAIL
+
+        skipped (1 cell):
+          - fails_on_phones needs native_app; desktop-chrome has web_push
+
+        failed (1 cell):
+          scenarios/shop.py::fails_on_phones[ios-17-iphone]
+        """)
+    assert (project / "reports" / "junit.xml").is_file()
+
+
+def test_run_passes_pytest_arguments_through(project: Path) -> None:
+    result = run(project, "run", "--junit", "out.xml", "-k", "browses", "-x")
+
+    assert result.returncode == 0, result.stdout
+    assert "2 passed, 2 deselected" in result.stdout
+    assert (project / "out.xml").is_file()
+
+
+def test_run_with_nothing_matched_says_so_and_exits_5(project: Path) -> None:
+    result = run(project, "run", "--profiles", "desktop-chrome", "--", "-k", "nope")
+
+    assert f"exit {result.returncode}\n{result.stderr}" == snapshot("""
+        exit 5
+        harness: no scenarios matched: pytest collected nothing from scenarios on 1 device profile with -k nope; check -k, and that the scenario files hold @scenario functions.
+        """)  # noqa: E501

@@ -1,0 +1,69 @@
+"""Every shipped scenario passes on every device profile that can play it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.apps import load_apps
+from harness.errors import ExpectationFailed
+from harness.profiles import load_profiles
+from harness.scenario import Scenario, collect
+from harness.world import World
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = [
+    s
+    for path in sorted((ROOT / "scenarios").glob("*.py"))
+    if not path.name.startswith("_")
+    for s in collect(path)
+]
+PROFILES = load_profiles(ROOT / "device-profiles")
+APPS = load_apps(ROOT / "fixtures" / "apps")
+NATIVE = [name for name, p in PROFILES.items() if p.supports("native_app")]
+
+
+def world(profile: str, app: str) -> World:
+    """Return a world for one cell, to be entered as the runner enters it."""
+    return World(PROFILES[profile], APPS[app], root=ROOT, seed=0)
+
+
+def by_name(name: str) -> Scenario:
+    [found] = [s for s in SCENARIOS if s.name == name]
+    return found
+
+
+def test_scenarios_are_found() -> None:
+    assert SCENARIOS
+    assert "anonymous_web_cart_reaches_the_app" in {s.name for s in SCENARIOS}
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_scenario_passes_with_the_reference_app(
+    scenario: Scenario, profile: str
+) -> None:
+    reason = scenario.skip_reason(PROFILES[profile])
+    if reason is not None:
+        pytest.skip(reason)
+
+    with world(profile, "reference") as cell:
+        scenario.func(cell)
+
+
+@pytest.mark.parametrize("profile", NATIVE)
+def test_app_that_never_identifies_fails_naming_the_unstitched_cart(
+    profile: str,
+) -> None:
+    play = by_name("anonymous_web_cart_reaches_the_app").func
+
+    with (
+        world(profile, "never-identifies") as cell,
+        pytest.raises(ExpectationFailed) as caught,
+    ):
+        play(cell)
+
+    text = str(caught.value)
+    assert "never stitched" in text
+    assert "added_to_cart" in text
