@@ -11,8 +11,8 @@ from .errors import (
     ExpectationFailed,
     HarnessError,
     ScenarioError,
-    Unsupported,
     UnknownName,
+    Unsupported,
 )
 from .profiles import DeviceProfile
 from .scenario import Scenario, scenario

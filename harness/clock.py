@@ -64,7 +64,9 @@ class Clock:
         """Return the current instant as Unix seconds."""
         return int(self._now.timestamp())
 
-    def call_at(self, when: datetime, callback: Callable[[], None], label: str) -> Timer:
+    def call_at(
+        self, when: datetime, callback: Callable[[], None], label: str
+    ) -> Timer:
         """Run ``callback`` once the clock reaches ``when``."""
         timer = Timer(max(when, self._now), next(self._seq), label, callback)
         heapq.heappush(self._timers, timer)
@@ -76,7 +78,7 @@ class Clock:
         """Run ``callback`` after ``delay`` of clock time."""
         return self.call_at(self._now + delay, callback, label)
 
-    def advance(self, delta: timedelta | None = None, **units: float) -> None:
+    def advance(self, delta: timedelta | None = None, /, **units: float) -> None:
         """Move the clock forward, running every timer that falls due on the way.
 
         Accepts a timedelta or the keywords of one: ``advance(minutes=30)``.

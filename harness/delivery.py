@@ -39,7 +39,11 @@ class Messenger:
     ) -> Delivery:
         """Send one delivery's push to each device."""
         delivery = self.workspace.new_delivery(
-            person, "push", campaign, message.title, message.body,
+            person,
+            "push",
+            campaign,
+            message.title,
+            message.body,
             {"link": message.link} if message.link else None,
         )
         for device in devices:
@@ -48,8 +52,9 @@ class Messenger:
 
     def email(self, person: Person, message: Rendered, campaign: str) -> Delivery:
         """Record an email; the emulator keeps emails, it does not send them."""
-        delivery = self.workspace.new_delivery(person, "email", campaign,
-                                               message.title, message.body)
+        delivery = self.workspace.new_delivery(
+            person, "email", campaign, message.title, message.body
+        )
         to = person.email or "(no email on the profile)"
         self._journal(delivery, f"email {message.title!r} to {to}")
         return delivery
@@ -57,32 +62,59 @@ class Messenger:
     def _send(self, delivery: Delivery, device: Device, message: Rendered) -> None:
         keys = None
         if device.platform == "web":
-            keys = {"p256dh": str(device.attributes.get("web_push_p256dh", "")),
-                    "auth": str(device.attributes.get("web_push_auth", ""))}
+            keys = {
+                "p256dh": str(device.attributes.get("web_push_p256dh", "")),
+                "auth": str(device.attributes.get("web_push_auth", "")),
+            }
         push = OutboundPush(
-            delivery_id=delivery.id, token=device.token, platform=device.platform,
-            title=message.title, body=message.body, link=message.link,
-            image_url=message.image_url, web_keys=keys,
+            delivery_id=delivery.id,
+            token=device.token,
+            platform=device.platform,
+            title=message.title,
+            body=message.body,
+            link=message.link,
+            image_url=message.image_url,
+            web_keys=keys,
         )
         sender = self.senders.get(device.platform)
         delivery.tokens.append(device.token)
-        self._journal(delivery, f"push {message.title!r} sent to {device.platform} "
-                      f"token {device.token[:12]}…", token=device.token)
+        self._journal(
+            delivery,
+            f"push {message.title!r} sent to {device.platform} "
+            f"token {device.token[:12]}…",
+            token=device.token,
+        )
         if sender is None:
-            self._journal(delivery, f"no {device.platform} push credentials in this "
-                          "workspace; nothing sent", token=device.token)
+            self._journal(
+                delivery,
+                f"no {device.platform} push credentials in this "
+                "workspace; nothing sent",
+                token=device.token,
+            )
             return
         verdict = sender.send(push)
-        delivery.verdicts.append(StoredVerdict(
-            verdict.token, verdict.service, verdict.accepted, verdict.status,
-            verdict.reason,
-        ))
+        delivery.verdicts.append(
+            StoredVerdict(
+                verdict.token,
+                verdict.service,
+                verdict.accepted,
+                verdict.status,
+                verdict.reason,
+            )
+        )
         if verdict.token_dead:
             reason = f"{verdict.service} {verdict.status} {verdict.reason}"
             self.workspace.devices.prune(verdict.token, verdict.dead_since, reason)
 
     def _journal(self, delivery: Delivery, text: str, token: str | None = None) -> None:
-        self.workspace.journal.record(Entry(
-            self.workspace.clock.now(), "delivery", "send", text,
-            person=delivery.person, delivery_id=delivery.id, token=token,
-        ))
+        self.workspace.journal.record(
+            Entry(
+                self.workspace.clock.now(),
+                "delivery",
+                "send",
+                text,
+                person=delivery.person,
+                delivery_id=delivery.id,
+                token=token,
+            )
+        )

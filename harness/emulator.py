@@ -68,7 +68,11 @@ class Emulator:
         self.http = httpx.Client(transport=self.transport, timeout=10)
 
     def create_workspace(
-        self, name: str, campaigns: list[Campaign], *, ios_topic: str,
+        self,
+        name: str,
+        campaigns: list[Campaign],
+        *,
+        ios_topic: str,
         apns_environment: str = "production",
     ) -> HostedWorkspace:
         """Create a workspace with fresh credentials and its campaigns running."""
@@ -77,18 +81,32 @@ class Emulator:
         credentials = Credentials.generate(ids.child("push"))
         self.push.provision(credentials)
         keys = Keys(
-            site_id=ids.hex(10), api_key=ids.hex(10), write_key=ids.b64url(24),
-            app_api_key=ids.hex(20), fcm_project=credentials.fcm_project_id,
+            site_id=ids.hex(10),
+            api_key=ids.hex(10),
+            write_key=ids.b64url(24),
+            app_api_key=ids.hex(20),
+            fcm_project=credentials.fcm_project_id,
             vapid_public_key=credentials.vapid_public_key,
         )
         senders: dict[str, Sender] = {
-            "ios": ApnsClient(self.http, credentials.apns_key_id,
-                              credentials.apns_team_id, credentials.apns_private_key_pem,
-                              ios_topic, apns_environment, self.clock),
-            "android": FcmClient(self.http, credentials.fcm_project_id,
-                                 credentials.fcm_access_token),
-            "web": WebPushClient(self.http, credentials.vapid_private_key_pem,
-                                 "mailto:push@shop.example", self.clock),
+            "ios": ApnsClient(
+                self.http,
+                credentials.apns_key_id,
+                credentials.apns_team_id,
+                credentials.apns_private_key_pem,
+                ios_topic,
+                apns_environment,
+                self.clock,
+            ),
+            "android": FcmClient(
+                self.http, credentials.fcm_project_id, credentials.fcm_access_token
+            ),
+            "web": WebPushClient(
+                self.http,
+                credentials.vapid_private_key_pem,
+                "mailto:push@shop.example",
+                self.clock,
+            ),
         }
         messenger = Messenger(workspace, senders)
         engine = CampaignEngine(workspace, campaigns, messenger)

@@ -36,8 +36,13 @@ class Expect:
         self.world = world
 
     def push_shown(
-        self, device: HasInbox, owner: Shopper, *, containing: str | None = None,
-        after: datetime | None = None, within: tuple[timedelta, timedelta] | None = None,
+        self,
+        device: HasInbox,
+        owner: Shopper,
+        *,
+        containing: str | None = None,
+        after: datetime | None = None,
+        within: tuple[timedelta, timedelta] | None = None,
     ) -> InboxItem:
         """Check that ``device`` showed a push, optionally naming ``containing``."""
         items = _items(device)
@@ -52,8 +57,14 @@ class Expect:
         what = "a push" + (f" containing {containing!r}" if containing else "")
         if within is not None:
             what += f" between {within[0]} and {within[1]} after the trigger"
-        seen = "; ".join(f"{i.title!r} {i.outcome.value} ({i.reason}) at "
-                         f"{self.world.offset(i.at)}" for i in items) or "no push at all"
+        seen = (
+            "; ".join(
+                f"{i.title!r} {i.outcome.value} ({i.reason}) at "
+                f"{self.world.offset(i.at)}"
+                for i in items
+            )
+            or "no push at all"
+        )
         self._fail(owner, f"{device.name} should have shown {what}", seen)
         raise AssertionError  # unreachable: _fail raises
 
@@ -61,13 +72,19 @@ class Expect:
         self, device: HasInbox, owner: Shopper, item: InboxItem, *, token: str | None
     ) -> None:
         """Check the push reached ``device`` once, and only through ``token``."""
-        same = [i for i in _items(device) if i.outcome.visible
-                and i.delivery_id == item.delivery_id]
+        same = [
+            i
+            for i in _items(device)
+            if i.outcome.visible and i.delivery_id == item.delivery_id
+        ]
         tokens = sorted({i.notification.token[:12] + "…" for i in same})
         if len(same) != 1 or token is None or same[0].notification.token != token:
-            self._fail(owner, f"{device.name} should have shown delivery "
-                       f"{item.delivery_id} once, through token {str(token)[:12]}…",
-                       f"shown {len(same)} time(s) through {', '.join(tokens)}")
+            self._fail(
+                owner,
+                f"{device.name} should have shown delivery "
+                f"{item.delivery_id} once, through token {str(token)[:12]}…",
+                f"shown {len(same)} time(s) through {', '.join(tokens)}",
+            )
 
     def no_push(self, device: HasInbox, owner: Shopper) -> None:
         """Check that ``device`` showed no push."""
@@ -82,33 +99,46 @@ class Expect:
         if containing is not None:
             emails = [d for d in emails if containing in d.subject + " " + d.body]
         if not emails:
-            self._fail(owner, f"{owner.role} should have been sent an email"
-                       + (f" containing {containing!r}" if containing else ""),
-                       self._deliveries_seen(owner))
+            self._fail(
+                owner,
+                f"{owner.role} should have been sent an email"
+                + (f" containing {containing!r}" if containing else ""),
+                self._deliveries_seen(owner),
+            )
         return emails[0]
 
     def nothing_sent(self, owner: Shopper) -> None:
         """Check that no message of any channel went to the shopper."""
         if self.deliveries(owner):
-            self._fail(owner, f"nothing should have been sent to {owner.role}",
-                       self._deliveries_seen(owner))
+            self._fail(
+                owner,
+                f"nothing should have been sent to {owner.role}",
+                self._deliveries_seen(owner),
+            )
 
     def no_push_sent(self, owner: Shopper) -> None:
         """Check that no push delivery was made to the shopper's profile."""
         pushes = [d for d in self.deliveries(owner) if d.channel == "push"]
         if pushes:
-            self._fail(owner, f"no push should have been sent to {owner.role}",
-                       self._deliveries_seen(owner))
+            self._fail(
+                owner,
+                f"no push should have been sent to {owner.role}",
+                self._deliveries_seen(owner),
+            )
 
     def pushes_only_to(self, owner: Shopper, tokens: list[str]) -> None:
         """Check that every push to the shopper targeted only ``tokens``."""
         pushes = [d for d in self.deliveries(owner) if d.channel == "push"]
         stray = sorted({t for d in pushes for t in d.tokens if t not in tokens})
         if not pushes or stray:
-            seen = (f"sent to stray tokens {', '.join(t[:12] + '…' for t in stray)}"
-                    if stray else "no push was sent")
-            self._fail(owner, f"pushes should target only {len(tokens)} live token(s)",
-                       seen)
+            seen = (
+                f"sent to stray tokens {', '.join(t[:12] + '…' for t in stray)}"
+                if stray
+                else "no push was sent"
+            )
+            self._fail(
+                owner, f"pushes should target only {len(tokens)} live token(s)", seen
+            )
 
     def event_on_profile(
         self, owner: Shopper, name: str, *, anonymous_id: str | None = None
@@ -122,18 +152,24 @@ class Expect:
         if not matching:
             where = f" from anonymous id {anonymous_id}" if anonymous_id else ""
             held = self.world.workspace.anonymous_events(anonymous_id or "")
-            seen = (f"profile has {', '.join(sorted({e.name for e in events})) or 'no'}"
-                    f" events; still anonymous: {len(held)} event(s)")
-            self._fail(owner, f"{person.label}'s profile should hold {name!r}{where}",
-                       seen)
+            seen = (
+                f"profile has {', '.join(sorted({e.name for e in events})) or 'no'}"
+                f" events; still anonymous: {len(held)} event(s)"
+            )
+            self._fail(
+                owner, f"{person.label}'s profile should hold {name!r}{where}", seen
+            )
 
     def profile(self, owner: Shopper) -> Person:
         """Return the shopper's profile, failing if the workspace has none."""
         person = self.world.profile_of(owner)
         if person is None:
-            self._fail(owner, f"a profile should exist for {owner.role} "
-                       f"({owner.user_id} / {owner.email})",
-                       "no profile: the app never identified them")
+            self._fail(
+                owner,
+                f"a profile should exist for {owner.role} "
+                f"({owner.user_id} / {owner.email})",
+                "no profile: the app never identified them",
+            )
             raise AssertionError
         return person
 

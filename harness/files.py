@@ -51,7 +51,7 @@ _EXPECTED = {
 }
 
 
-# -- durations --------------------------------------------------------------------
+# -- durations -----------------------------------------------------------------
 
 
 def parse_duration(text: str) -> timedelta:
@@ -99,7 +99,7 @@ Duration = Annotated[
 ]
 
 
-# -- loading ------------------------------------------------------------------------
+# -- loading -------------------------------------------------------------------
 
 
 def shown(path: Path) -> str:
@@ -116,8 +116,9 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8")), []
     except (OSError, UnicodeDecodeError) as error:
-        return None, [Problem(file, DOCUMENT, f"cannot be read ({error}); check the "
-                              "path.")]
+        return None, [
+            Problem(file, DOCUMENT, f"cannot be read ({error}); check the path.")
+        ]
     except yaml.YAMLError as error:
         return None, [Problem(file, DOCUMENT, _yaml_message(error))]
 
@@ -135,8 +136,14 @@ def parse_model(
     file = shown(path)
     if not isinstance(data, dict):
         found = "is empty" if data is None else f"holds {describe(data)}"
-        return None, [Problem(file, DOCUMENT, f"the file {found}; a {what} is a "
-                              f"mapping of keys such as {_first_keys(model)}.")]
+        return None, [
+            Problem(
+                file,
+                DOCUMENT,
+                f"the file {found}; a {what} is a "
+                f"mapping of keys such as {_first_keys(model)}.",
+            )
+        ]
     try:
         context = {"file": path, "file_stem": path.stem}
         return model.model_validate(data, context=context), []
@@ -160,12 +167,25 @@ def load_directory(directory: Path, model: type[M], what: str = "file") -> dict[
     loaded: dict[str, M] = {}
     problems: list[Problem] = []
     if not directory.is_dir():
-        raise ConfigError([Problem(shown(directory), DOCUMENT, "is not a directory; "
-                                   "check the path or create it.")])
+        raise ConfigError(
+            [
+                Problem(
+                    shown(directory),
+                    DOCUMENT,
+                    "is not a directory; check the path or create it.",
+                )
+            ]
+        )
     for path in sorted(directory.glob("*.y*ml")):
         if path.suffix == ".yml":
-            problems.append(Problem(shown(path), DOCUMENT, "files here end in .yaml, "
-                                    f"so this one is skipped; rename it {path.stem}.yaml."))
+            problems.append(
+                Problem(
+                    shown(path),
+                    DOCUMENT,
+                    "files here end in .yaml, "
+                    f"so this one is skipped; rename it {path.stem}.yaml.",
+                )
+            )
             continue
         item, found = parse_model(path, model, what)
         problems.extend(found)
@@ -176,18 +196,21 @@ def load_directory(directory: Path, model: type[M], what: str = "file") -> dict[
     return dict(sorted(loaded.items()))
 
 
-# -- problems ------------------------------------------------------------------------
+# -- problems ------------------------------------------------------------------
 
 
 def rule_problems(problems: Iterable[tuple[str, str]]) -> PydanticCustomError:
     """Return an error carrying cross-field problems as ``(key.path, message)``."""
     listed = list(problems)
     summary = "; ".join(f"{path}: {message}" for path, message in listed)
-    return PydanticCustomError(RULES, "{summary}", {"summary": summary,
-                                                    "problems": listed})
+    return PydanticCustomError(
+        RULES, "{summary}", {"summary": summary, "problems": listed}
+    )
 
 
-def problems_of(error: ValidationError, file: str, model: type[BaseModel]) -> list[Problem]:
+def problems_of(
+    error: ValidationError, file: str, model: type[BaseModel]
+) -> list[Problem]:
     """Translate pydantic's errors into ``Problem`` rows with dotted key paths."""
     problems = []
     for detail in error.errors():
@@ -246,7 +269,9 @@ def _unknown_key(loc: tuple[int | str, ...], model: type[BaseModel]) -> str:
     return f"unknown key; allowed here: {keys}."
 
 
-def _section_at(loc: tuple[int | str, ...], model: type[BaseModel]) -> type[BaseModel] | None:
+def _section_at(
+    loc: tuple[int | str, ...], model: type[BaseModel]
+) -> type[BaseModel] | None:
     section: type[BaseModel] | None = model
     for part in loc:
         if isinstance(part, int):

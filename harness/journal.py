@@ -46,7 +46,10 @@ class Subjects:
         """Tell whether ``entry`` concerns any of these subjects."""
         return (
             (entry.person is not None and entry.person in self.people)
-            or (entry.anonymous_id is not None and entry.anonymous_id in self.anonymous_ids)
+            or (
+                entry.anonymous_id is not None
+                and entry.anonymous_id in self.anonymous_ids
+            )
             or (entry.token is not None and entry.token in self.tokens)
             or (entry.delivery_id is not None and entry.delivery_id in self.deliveries)
             or (entry.device is not None and entry.device in self.devices)

@@ -47,8 +47,12 @@ class Product(BaseModel):
 
     def properties(self) -> dict[str, Any]:
         """Return the product's event properties."""
-        return {"sku": self.sku, "name": self.name, "price": self.price,
-                "currency": self.currency}
+        return {
+            "sku": self.sku,
+            "name": self.name,
+            "price": self.price,
+            "currency": self.currency,
+        }
 
     def cart_properties(self, qty: int = 1) -> dict[str, Any]:
         """Return cart event properties: the product and the cart's items."""

@@ -42,19 +42,28 @@ class Scenario:
         if not missing:
             return None
         has = ", ".join(profile.capabilities) or "nothing"
-        return (f"{self.name} needs {', '.join(missing)}; {profile.name} has {has}")
+        return f"{self.name} needs {', '.join(missing)}; {profile.name} has {has}"
 
 
 def scenario(
-    func: Callable[[World], None] | None = None, *, needs: Iterable[str] = (),
+    func: Callable[[World], None] | None = None,
+    *,
+    needs: Iterable[str] = (),
     name: str | None = None,
 ) -> Any:
     """Mark a function as a scenario; usable bare or with ``needs=[...]``."""
 
     def mark(target: Callable[[World], None]) -> Callable[[World], None]:
         doc = inspect.getdoc(target) or ""
-        setattr(target, MARK, {"needs": frozenset(needs), "name": name or
-                               target.__name__, "summary": doc.split("\n", 1)[0]})
+        setattr(
+            target,
+            MARK,
+            {
+                "needs": frozenset(needs),
+                "name": name or target.__name__,
+                "summary": doc.split("\n", 1)[0],
+            },
+        )
         return target
 
     return mark(func) if func is not None else mark
@@ -73,7 +82,8 @@ def collect(path: Path) -> list[Scenario]:
     for value in vars(module).values():
         meta = getattr(value, MARK, None)
         if meta is not None and callable(value):
-            found.append(Scenario(meta["name"], value, meta["needs"], meta["summary"],
-                                  path))
+            found.append(
+                Scenario(meta["name"], value, meta["needs"], meta["summary"], path)
+            )
     found.sort(key=lambda s: inspect.getsourcelines(s.func)[1])
     return found

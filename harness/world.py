@@ -40,21 +40,33 @@ class World:
     """Everything one scenario cell plays in, seeded and on one frozen clock."""
 
     def __init__(
-        self, profile: DeviceProfile, app: AppProfile, *, root: Path,
-        seed: int | str = 0, start: datetime = DEFAULT_START,
+        self,
+        profile: DeviceProfile,
+        app: AppProfile,
+        *,
+        root: Path,
+        seed: int | str = 0,
+        start: datetime = DEFAULT_START,
     ) -> None:
         self.profile, self.app, self.root, self.seed = profile, app, root, seed
         self.clock, self.ids, self.journal = Clock(start), Ids(seed), Journal()
         self.start = start
-        campaigns = list(load_directory(root / "fixtures" / "campaigns", Campaign)
-                         .values())
+        campaigns = list(
+            load_directory(root / "fixtures" / "campaigns", Campaign).values()
+        )
         self.catalog: Catalog = load_catalog(root / "fixtures" / "catalog.yaml")
         self.emulator = Emulator(self.clock, self.ids.child("emulator"), self.journal)
-        self.env = self.emulator.create_workspace("default", campaigns,
-                                                  ios_topic=app.bundle_id)
+        self.env = self.emulator.create_workspace(
+            "default", campaigns, ios_topic=app.bundle_id
+        )
         self.context = Context(
-            self.clock, self.ids.child("devices"), self.journal, self.emulator.http,
-            self.env.keys.write_key, self.emulator.push, self.env.keys.fcm_project,
+            self.clock,
+            self.ids.child("devices"),
+            self.journal,
+            self.emulator.http,
+            self.env.keys.write_key,
+            self.emulator.push,
+            self.env.keys.fcm_project,
         )
         self.expect = Expect(self)
         self._shoppers: dict[str, Shopper] = {}
@@ -73,7 +85,7 @@ class World:
         """Return the workspace the scenario's apps send to."""
         return self.env.workspace
 
-    # -- cast ------------------------------------------------------------------------
+    # -- cast ------------------------------------------------------------------
 
     def shopper(self, role: str = "shopper") -> Shopper:
         """Return the shopper playing ``role``, made from the seed on first use."""
@@ -84,29 +96,40 @@ class World:
 
     def device(self, owner: Shopper, *, answers_prompt: str = "allow") -> Device:
         """Return a new device of the profile under test, held by ``owner``."""
-        count = 1 + sum(not isinstance(d, EmulatedBrowser) or isinstance(d, WebAppDevice)
-                        for d in self._devices[owner.role])
-        name = f"{owner.role}'s {self.profile.name}" + (f" #{count}" if count > 1
-                                                        else "")
+        count = 1 + sum(
+            not isinstance(d, EmulatedBrowser) or isinstance(d, WebAppDevice)
+            for d in self._devices[owner.role]
+        )
+        name = f"{owner.role}'s {self.profile.name}" + (
+            f" #{count}" if count > 1 else ""
+        )
         device: Device
         if self.profile.platform == "web":
-            device = WebAppDevice(name, self.profile, self.context,
-                                  vapid_public_key=self.env.keys.vapid_public_key,
-                                  answers_prompt=answers_prompt)
+            device = WebAppDevice(
+                name,
+                self.profile,
+                self.context,
+                vapid_public_key=self.env.keys.vapid_public_key,
+                answers_prompt=answers_prompt,
+            )
         else:
-            device = EmulatedPhone(name, self.profile, self.context,
-                                   answers_prompt=answers_prompt)
+            device = EmulatedPhone(
+                name, self.profile, self.context, answers_prompt=answers_prompt
+            )
         self._devices[owner.role].append(device)
         return device
 
     def mobile_browser(self, owner: Shopper) -> EmulatedBrowser:
         """Return the shopper's mobile browser, a second client beside the device."""
-        browser = EmulatedBrowser(f"{owner.role}'s mobile browser", self.context,
-                                  vapid_public_key=self.env.keys.vapid_public_key)
+        browser = EmulatedBrowser(
+            f"{owner.role}'s mobile browser",
+            self.context,
+            vapid_public_key=self.env.keys.vapid_public_key,
+        )
         self._devices[owner.role].append(browser)
         return browser
 
-    # -- time ---------------------------------------------------------------------------
+    # -- time ------------------------------------------------------------------
 
     def advance(self, **units: float) -> None:
         """Move the clock forward (``minutes=30``), running whatever falls due."""
@@ -117,7 +140,7 @@ class World:
         minutes = (moment - self.start).total_seconds() / 60
         return f"+{minutes:.0f}m"
 
-    # -- observations ----------------------------------------------------------------------
+    # -- observations ----------------------------------------------------------
 
     def profile_of(self, owner: Shopper) -> Person | None:
         """Look the shopper's profile up by user id, then by email."""
@@ -127,23 +150,30 @@ class World:
         """Return everything that happened to the shopper, their devices and ids."""
         subjects = self._subjects(owner)
         person = self.profile_of(owner)
-        header = [f"timeline of {owner.role} (user id {owner.user_id}, "
-                  f"{owner.email}) on {self.profile.name} with app {self.app.name}:"]
+        header = [
+            f"timeline of {owner.role} (user id {owner.user_id}, "
+            f"{owner.email}) on {self.profile.name} with app {self.app.name}:"
+        ]
         if person is None:
-            header.append("  no profile exists for them: the workspace never learned "
-                          "who they are")
+            header.append(
+                "  no profile exists for them: the workspace never learned who they are"
+            )
         else:
             devices = self.workspace.devices.of(person)
-            header.append(f"  profile {person.label} (cio_{person.cio_id}): "
-                          f"{len(self.workspace.events_of(person))} events, "
-                          f"{len(devices)} device(s), "
-                          f"{len(self.workspace.deliveries_of(person))} deliveries")
+            header.append(
+                f"  profile {person.label} (cio_{person.cio_id}): "
+                f"{len(self.workspace.events_of(person))} events, "
+                f"{len(devices)} device(s), "
+                f"{len(self.workspace.deliveries_of(person))} deliveries"
+            )
         for anonymous_id in sorted(subjects.anonymous_ids):
             held = self.workspace.anonymous_events(anonymous_id)
             if held:
                 names = ", ".join(e.name for e in held)
-                header.append(f"  never stitched: anonymous {anonymous_id} still holds "
-                              f"{len(held)} event(s): {names}")
+                header.append(
+                    f"  never stitched: anonymous {anonymous_id} still holds "
+                    f"{len(held)} event(s): {names}"
+                )
         return render(self.journal.about(subjects), self.start, header)
 
     def report(self) -> str:
@@ -165,8 +195,9 @@ class World:
         if person is not None:
             subjects.people.add(person.cio_id)
             subjects.anonymous_ids.update(person.anonymous_ids)
-            subjects.deliveries.update(d.id for d in
-                                       self.workspace.deliveries_of(person))
+            subjects.deliveries.update(
+                d.id for d in self.workspace.deliveries_of(person)
+            )
         return subjects
 
     def require(self, condition: bool, message: str) -> None:

@@ -33,10 +33,12 @@ def anonymous_web_cart_reaches_the_app(world: World) -> None:
     phone.background()
 
     world.advance(minutes=60)
-    world.expect.event_on_profile(shopper, "added_to_cart",
-                                  anonymous_id=browser.anonymous_id)
-    world.expect.push_shown(phone, shopper, containing=bundle.name, after=cart_at,
-                            within=(HALF_HOUR, HOUR))
+    world.expect.event_on_profile(
+        shopper, "added_to_cart", anonymous_id=browser.anonymous_id
+    )
+    world.expect.push_shown(
+        phone, shopper, containing=bundle.name, after=cart_at, within=(HALF_HOUR, HOUR)
+    )
 
 
 @scenario

@@ -305,7 +305,9 @@ def test_two_bad_files_raise_one_error_with_problems_from_both(
 def test_yml_file_is_reported_not_skipped(profiles_dir: Path) -> None:
     write(profiles_dir, "ios-17-iphone", shipped("ios-17-iphone"))
     (profiles_dir / "pixel.yml").write_text("name: pixel\n")
-    with pytest.raises(ConfigError, match=r"pixel\.yml: \(document\): files here end in \.yaml"):
+    with pytest.raises(
+        ConfigError, match=r"pixel\.yml: \(document\): files here end in \.yaml"
+    ):
         load_profiles(profiles_dir)
 
 

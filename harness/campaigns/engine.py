@@ -35,10 +35,10 @@ class Messenger(Protocol):
 
     def push(
         self, person: Person, devices: list[Device], message: Rendered, campaign: str
-    ) -> None:
+    ) -> object:
         """Send a push to each of ``devices``."""
 
-    def email(self, person: Person, message: Rendered, campaign: str) -> None:
+    def email(self, person: Person, message: Rendered, campaign: str) -> object:
         """Send an email."""
 
 
@@ -76,7 +76,10 @@ class CampaignEngine:
         for event in sorted(events, key=lambda e: e.timestamp):
             for campaign in self.campaigns:
                 window = campaign.trigger.anonymous_window
-                if campaign.trigger.event == event.name and now - event.timestamp <= window:
+                if (
+                    campaign.trigger.event == event.name
+                    and now - event.timestamp <= window
+                ):
                     self._enter(campaign, person, event)
 
     def _enter(self, campaign: Campaign, person: Person, event: Event) -> None:
@@ -98,7 +101,8 @@ class CampaignEngine:
             journey.step += 1
             if step.wait is not None:
                 self.workspace.clock.call_later(
-                    step.wait, lambda: self._run(journey),
+                    step.wait,
+                    lambda: self._run(journey),
                     f"{journey.campaign.name} wait for {journey.person.label}",
                 )
                 self._note(journey, f"waiting {step.wait}")
@@ -115,8 +119,11 @@ class CampaignEngine:
             events = self.workspace.events_of(journey.person)
             if any(e.name == name and e.timestamp >= since for e in events):
                 journey.done = True
-                self._note(journey, f"exited campaign {journey.campaign.name!r}: "
-                           f"{name!r} arrived after the trigger")
+                self._note(
+                    journey,
+                    f"exited campaign {journey.campaign.name!r}: "
+                    f"{name!r} arrived after the trigger",
+                )
         elif step.send is not None:
             self._send(journey, step.send)
 
@@ -141,16 +148,25 @@ class CampaignEngine:
 
     def _note(self, journey: Journey, text: str) -> None:
         journey.log.append(text)
-        self.workspace.journal.record(Entry(
-            self.workspace.clock.now(), "campaign", "journey", text,
-            person=journey.person.cio_id,
-        ))
+        self.workspace.journal.record(
+            Entry(
+                self.workspace.clock.now(),
+                "campaign",
+                "journey",
+                text,
+                person=journey.person.cio_id,
+            )
+        )
 
 
 def _push(message: PushMessage, context: dict[str, Any]) -> Rendered:
     link = render(message.link, **context) if message.link else None
-    return Rendered(render(message.title, **context), render(message.body, **context),
-                    link, message.image_url)
+    return Rendered(
+        render(message.title, **context),
+        render(message.body, **context),
+        link,
+        message.image_url,
+    )
 
 
 def _email(message: EmailMessage, context: dict[str, Any]) -> Rendered:

@@ -103,7 +103,9 @@ class Step(_Strict):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Step:
-        chosen = [k for k in ("wait", "exit_if", "send") if getattr(self, k) is not None]
+        chosen = [
+            k for k in ("wait", "exit_if", "send") if getattr(self, k) is not None
+        ]
         if len(chosen) != 1:
             raise ValueError(
                 "a step has exactly one of wait, exit_if or send; "

@@ -26,8 +26,13 @@ class ShopApp:
     """A shop app built on the Customer.io SDK, as described by an app profile."""
 
     def __init__(
-        self, phone: EmulatedPhone, profile: AppProfile, context: Context, *,
-        referrer: str | None = None, install: int = 1,
+        self,
+        phone: EmulatedPhone,
+        profile: AppProfile,
+        context: Context,
+        *,
+        referrer: str | None = None,
+        install: int = 1,
     ) -> None:
         self.phone, self.profile, self.context = phone, profile, context
         self.sandbox = Sandbox()
@@ -36,15 +41,26 @@ class ShopApp:
             self.sandbox.set("install_referrer", referrer)
         sdk = profile.sdk
         config = SdkConfig(
-            platform=phone.profile.platform, write_key=context.write_key,
-            api_host=sdk.api_host, cdn_host=sdk.cdn_host, flush_at=sdk.flush_at,
-            flush_interval=sdk.flush_interval, track_lifecycle=sdk.track_lifecycle,
+            platform=phone.profile.platform,
+            write_key=context.write_key,
+            api_host=sdk.api_host,
+            cdn_host=sdk.cdn_host,
+            flush_at=sdk.flush_at,
+            flush_interval=sdk.flush_interval,
+            track_lifecycle=sdk.track_lifecycle,
             auto_track_push=sdk.auto_track_push,
         )
-        self.sdk = MobileSdk(config, phone, self.sandbox, context.http, context.clock,
-                             context.ids.child(f"sdk/{phone.name}/{install}"), context.journal)
+        self.sdk = MobileSdk(
+            config,
+            phone,
+            self.sandbox,
+            context.http,
+            context.clock,
+            context.ids.child(f"sdk/{phone.name}/{install}"),
+            context.journal,
+        )
 
-    # -- OS callbacks ------------------------------------------------------------------
+    # -- OS callbacks ----------------------------------------------------------
 
     def started(self) -> None:
         """Run the app's start-up code: SDK init, the first-launch prompt."""
@@ -85,7 +101,7 @@ class ShopApp:
             self.opened_links.append(link)
             self._log(f"deep link {link} opened")
 
-    # -- the shopper's actions -----------------------------------------------------------
+    # -- the shopper's actions -------------------------------------------------
 
     def log_in(self, shopper: Shopper) -> None:
         """Log in: identify per the profile, link the web session, maybe prompt."""
@@ -122,10 +138,11 @@ class ShopApp:
         """Place the order for the cart."""
         self._action("completed the order")
         self._identify_if("checkout")
-        self.sdk.track(self.profile.events.order_completed,
-                       product.cart_properties(qty))
+        self.sdk.track(
+            self.profile.events.order_completed, product.cart_properties(qty)
+        )
 
-    # -- helpers ---------------------------------------------------------------------------
+    # -- helpers ---------------------------------------------------------------
 
     def _identify(self, shopper: Shopper, moment: str) -> None:
         self.sandbox.set("shopper", shopper)
@@ -134,7 +151,7 @@ class ShopApp:
         rule = self.profile.identify
         assert rule is not None
         identifier = shopper.user_id if rule.id == "user_id" else shopper.email
-        traits = {name: getattr(shopper, name) for name in rule.traits}
+        traits: dict[str, Any] = {n: getattr(shopper, n) for n in rule.traits}
         self.sdk.identify(identifier, traits)
         web_id = self._web_anonymous_id()
         if web_id and self.profile.web_handoff == "alias":
@@ -153,14 +170,21 @@ class ShopApp:
         return values[0] if values else None
 
     def _ask_permission(self) -> None:
-        provisional = self.profile.provisional_on_ios and self.phone.profile.platform == "ios"
+        provisional = (
+            self.profile.provisional_on_ios and self.phone.profile.platform == "ios"
+        )
         self.phone.request_permission(provisional=provisional)
 
     def _action(self, text: str) -> None:
         self._log(text)
 
     def _log(self, text: str, **extra: Any) -> None:
-        self.context.journal.record(Entry(
-            self.context.clock.now(), "app", "action", f"{self.phone.name}: {text}",
-            device=self.phone.name,
-        ))
+        self.context.journal.record(
+            Entry(
+                self.context.clock.now(),
+                "app",
+                "action",
+                f"{self.phone.name}: {text}",
+                device=self.phone.name,
+            )
+        )

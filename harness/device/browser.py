@@ -45,9 +45,14 @@ class EmulatedBrowser:
     """A browser tab on the shop site: cookies, web SDK calls and Web Push."""
 
     def __init__(
-        self, name: str, context: Context, *, origin: str = "https://fcm.googleapis.com",
+        self,
+        name: str,
+        context: Context,
+        *,
+        origin: str = "https://fcm.googleapis.com",
         user_agent: str = "Mozilla/5.0 (Linux; Android 14) Chrome/126.0 Mobile",
-        answers_prompt: str = "allow", vapid_public_key: str | None = None,
+        answers_prompt: str = "allow",
+        vapid_public_key: str | None = None,
         api_host: str = "cdp.customer.io/v1",
     ) -> None:
         self.name, self.context, self.origin = name, context, origin
@@ -62,7 +67,7 @@ class EmulatedBrowser:
         self._auth = b""
         self._ids = context.ids.child(f"browser/{name}")
 
-    # -- identity -------------------------------------------------------------------
+    # -- identity --------------------------------------------------------------
 
     @property
     def anonymous_id(self) -> str:
@@ -80,7 +85,7 @@ class EmulatedBrowser:
         """Return the "open in the app" link, carrying the web anonymous id."""
         return f"{SITE}/app?" + urlencode({"ajs_aid": self.anonymous_id})
 
-    # -- the shopper's actions ---------------------------------------------------------
+    # -- the shopper's actions -------------------------------------------------
 
     def visit(self, path: str = "/") -> None:
         """Open a page: the SDK sends a page call."""
@@ -94,20 +99,24 @@ class EmulatedBrowser:
     def add_to_cart(self, product: Product, qty: int = 1) -> None:
         """Add a product to the cart."""
         self._log("action", f"added {product.name} to the cart")
-        self._send("track", event="added_to_cart",
-                   properties=product.cart_properties(qty))
+        self._send(
+            "track", event="added_to_cart", properties=product.cart_properties(qty)
+        )
 
     def complete_order(self, product: Product, qty: int = 1) -> None:
         """Place the order."""
-        self._send("track", event="order_completed",
-                   properties=product.cart_properties(qty))
+        self._send(
+            "track", event="order_completed", properties=product.cart_properties(qty)
+        )
 
     def log_in(self, shopper: Shopper) -> None:
         """Log in: identify with the stable user id."""
         self._log("action", f"logged in as {shopper.user_id}")
         self.cookies["ajs_user_id"] = shopper.user_id
-        self._send("identify", traits={"email": shopper.email,
-                                       "first_name": shopper.first_name})
+        self._send(
+            "identify",
+            traits={"email": shopper.email, "first_name": shopper.first_name},
+        )
         self._register_subscription()
 
     def log_out(self) -> None:
@@ -115,7 +124,7 @@ class EmulatedBrowser:
         self.cookies.pop("ajs_user_id", None)
         self.cookies.pop("ajs_anonymous_id", None)
 
-    # -- web push ------------------------------------------------------------------------
+    # -- web push --------------------------------------------------------------
 
     def enable_push(self) -> None:
         """Ask for notification permission and subscribe if granted."""
@@ -140,19 +149,32 @@ class EmulatedBrowser:
         if self._keys is None:
             raise ScenarioError(f"{self.name} got a push but never subscribed")
         plain = json.loads(decrypt(notification.raw, self._keys, self._auth))
-        shown = Notification(**{**notification.__dict__, "title": plain.get("title"),
-                                "body": plain.get("body")})
+        shown = Notification(
+            **{
+                **notification.__dict__,
+                "title": plain.get("title"),
+                "body": plain.get("body"),
+            }
+        )
         allowed = self.permission == "granted"
-        item = InboxItem(shown, Outcome.SHOWN if allowed else Outcome.DROPPED,
-                         "permission granted" if allowed else "permission not granted",
-                         self.context.clock.now())
+        item = InboxItem(
+            shown,
+            Outcome.SHOWN if allowed else Outcome.DROPPED,
+            "permission granted" if allowed else "permission not granted",
+            self.context.clock.now(),
+        )
         self.inbox.add(item)
-        self.context.journal.record(Entry(
-            self.context.clock.now(), "browser", "outcome",
-            f"{self.name}: push {item.title!r} {item.outcome.value}: {item.reason}",
-            token=notification.token, delivery_id=notification.delivery_id,
-            device=self.name,
-        ))
+        self.context.journal.record(
+            Entry(
+                self.context.clock.now(),
+                "browser",
+                "outcome",
+                f"{self.name}: push {item.title!r} {item.outcome.value}: {item.reason}",
+                token=notification.token,
+                delivery_id=notification.delivery_id,
+                device=self.name,
+            )
+        )
 
     def tap(self, item: InboxItem) -> None:
         """Click a notification (the service worker opens the link)."""
@@ -164,9 +186,14 @@ class EmulatedBrowser:
         self._keys = ec.generate_private_key(ec.SECP256R1())
         self._auth = self._ids.bytes(16)
         public = self._keys.public_key().public_bytes(
-            Encoding.X962, PublicFormat.UncompressedPoint)
+            Encoding.X962, PublicFormat.UncompressedPoint
+        )
         self.subscription = self.context.push.webpush.subscribe(
-            self.origin, self.vapid_public_key, _b64(public), _b64(self._auth), self,
+            self.origin,
+            self.vapid_public_key,
+            _b64(public),
+            _b64(self._auth),
+            self,
         )
         self._log("subscribe", f"subscribed to Web Push at {self.origin}")
         self._register_subscription()
@@ -175,27 +202,40 @@ class EmulatedBrowser:
         if self.subscription is None or self.user_id is None:
             return
         keys = self.subscription["keys"]
-        self._send("track", event="Device Created or Updated", properties={
-            "web_push_p256dh": keys["p256dh"], "web_push_auth": keys["auth"],
-            "push_enabled": self.permission == "granted",
-        }, device={"token": self.subscription["endpoint"], "type": "web"})
+        self._send(
+            "track",
+            event="Device Created or Updated",
+            properties={
+                "web_push_p256dh": keys["p256dh"],
+                "web_push_auth": keys["auth"],
+                "push_enabled": self.permission == "granted",
+            },
+            device={"token": self.subscription["endpoint"], "type": "web"},
+        )
 
-    # -- the wire ----------------------------------------------------------------------------
+    # -- the wire --------------------------------------------------------------
 
-    def _send(self, kind: str, device: dict[str, str] | None = None,
-              **fields: Any) -> None:
+    def _send(
+        self, kind: str, device: dict[str, str] | None = None, **fields: Any
+    ) -> None:
         context: dict[str, Any] = {
-            "library": LIBRARY, "userAgent": self.user_agent, "locale": "en-US",
+            "library": LIBRARY,
+            "userAgent": self.user_agent,
+            "locale": "en-US",
             "page": {"url": SITE, "path": "/", "title": "Shop"},
         }
         if device:
             context["device"] = device
         body: dict[str, Any] = {
-            "type": kind, "anonymousId": self.anonymous_id,
+            "type": kind,
+            "anonymousId": self.anonymous_id,
             "messageId": f"ajs-next-{self._ids.hex(16)}",
-            "timestamp": _iso(self.context.clock), "context": context,
-            "integrations": {}, "writeKey": self.context.write_key,
-            "sentAt": _iso(self.context.clock), **fields,
+            "timestamp": _iso(self.context.clock),
+            "context": context,
+            "integrations": {},
+            "writeKey": self.context.write_key,
+            "sentAt": _iso(self.context.clock),
+            **fields,
         }
         if self.user_id:
             body["userId"] = self.user_id
@@ -205,16 +245,25 @@ class EmulatedBrowser:
         name = fields.get("event") or fields.get("name") or ""
         self._log("sdk", f"{kind} {name!r} sent as {who}".replace(" ''", ""))
         try:
-            self.context.http.post(f"https://{self.api_host}/{path}", content=raw,
-                                   headers={"Content-Type": "text/plain"})
+            self.context.http.post(
+                f"https://{self.api_host}/{path}",
+                content=raw,
+                headers={"Content-Type": "text/plain"},
+            )
         except httpx.HTTPError as error:
             logger.warning("web SDK call failed: %s", error)
 
     def _log(self, kind: str, text: str) -> None:
-        self.context.journal.record(Entry(
-            self.context.clock.now(), "browser", kind, f"{self.name}: {text}",
-            anonymous_id=self.cookies.get("ajs_anonymous_id"), device=self.name,
-        ))
+        self.context.journal.record(
+            Entry(
+                self.context.clock.now(),
+                "browser",
+                kind,
+                f"{self.name}: {text}",
+                anonymous_id=self.cookies.get("ajs_anonymous_id"),
+                device=self.name,
+            )
+        )
 
 
 def _b64(data: bytes) -> str:

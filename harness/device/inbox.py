@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from ..push.notification import Notification
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """The phone's side of a delivery, apart from the provider's verdict."""
 
     SHOWN = "shown"

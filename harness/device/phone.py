@@ -35,7 +35,11 @@ class EmulatedPhone:
     """A phone running one app, modelled on a device profile."""
 
     def __init__(
-        self, name: str, profile: DeviceProfile, context: Context, *,
+        self,
+        name: str,
+        profile: DeviceProfile,
+        context: Context,
+        *,
         answers_prompt: str = "allow",
     ) -> None:
         if profile.platform not in ("ios", "android"):
@@ -44,8 +48,10 @@ class EmulatedPhone:
                 "use an emulated browser for it, not a phone"
             )
         if answers_prompt not in PROMPT_ANSWERS:
-            raise ScenarioError(f"answers_prompt={answers_prompt!r}; use one of "
-                                f"{', '.join(PROMPT_ANSWERS)}")
+            raise ScenarioError(
+                f"answers_prompt={answers_prompt!r}; use one of "
+                f"{', '.join(PROMPT_ANSWERS)}"
+            )
         self.name, self.profile, self.context = name, profile, context
         self.answers_prompt = answers_prompt
         self.online = True
@@ -59,7 +65,7 @@ class EmulatedPhone:
         self._saver: Timer | None = None
         self._device_id = context.ids.uuid4()
 
-    # -- what the SDK asks the OS --------------------------------------------------
+    # -- what the SDK asks the OS ----------------------------------------------
 
     def info(self) -> dict[str, Any]:
         """Return the facts the SDK reads from the OS for its context."""
@@ -67,11 +73,16 @@ class EmulatedPhone:
         ios = profile.platform == "ios"
         return {
             "device_id": self._device_id.upper() if ios else self._device_id[:16],
-            "model": profile.model, "manufacturer": profile.manufacturer,
-            "os_name": "iOS" if ios else "Android", "os_version": profile.os_version,
-            "api_level": profile.api_level, "app_version": app.version,
-            "app_build": str(app.build), "bundle_id": app.bundle_id,
-            "locale": "en-US", "timezone": "America/New_York",
+            "model": profile.model,
+            "manufacturer": profile.manufacturer,
+            "os_name": "iOS" if ios else "Android",
+            "os_version": profile.os_version,
+            "api_level": profile.api_level,
+            "app_version": app.version,
+            "app_build": str(app.build),
+            "bundle_id": app.bundle_id,
+            "locale": "en-US",
+            "timezone": "America/New_York",
         }
 
     def push_enabled(self) -> bool:
@@ -82,20 +93,26 @@ class EmulatedPhone:
         """Tell whether the app's process is alive."""
         return self.state in ("foreground", "background")
 
-    # -- lifecycle -------------------------------------------------------------------
+    # -- lifecycle -------------------------------------------------------------
 
     def install(self, app: AppProfile, *, referrer: str | None = None) -> ShopApp:
         """Install the app; a deferred deep link may carry ``referrer``."""
         if self.app is not None:
-            raise ScenarioError(f"{self.name} already has {app.name} installed; "
-                                "call reinstall() or uninstall() first")
+            raise ScenarioError(
+                f"{self.name} already has {app.name} installed; "
+                "call reinstall() or uninstall() first"
+            )
         self.installs += 1
-        self.app = ShopApp(self, app, self.context, referrer=referrer,
-                           install=self.installs)
+        self.app = ShopApp(
+            self, app, self.context, referrer=referrer, install=self.installs
+        )
         self.permission = self.profile.permission.initial
         self.state = "not_running"
-        self._log("install", f"installed {app.name} {app.version}; notifications "
-                  f"{self.permission.replace('_', ' ')}")
+        self._log(
+            "install",
+            f"installed {app.name} {app.version}; notifications "
+            f"{self.permission.replace('_', ' ')}",
+        )
         return self.app
 
     def launch(self) -> None:
@@ -127,13 +144,15 @@ class EmulatedPhone:
             after = self.profile.background.kills_background_after
             if after is not None:
                 self._saver = self.context.clock.call_later(
-                    after, self._battery_kill, f"{self.name} battery saver")
+                    after, self._battery_kill, f"{self.name} battery saver"
+                )
 
     def _battery_kill(self) -> None:
         if self.state == "background":
             self.state = "not_running"
-            self._log("kill", "the OEM battery saver ended the backgrounded app's "
-                      "process")
+            self._log(
+                "kill", "the OEM battery saver ended the backgrounded app's process"
+            )
 
     def swipe_away(self) -> None:
         """Swipe the app from recents; some OEMs treat this as force-stop."""
@@ -171,7 +190,7 @@ class EmulatedPhone:
         if self.app is not None and self.is_running():
             self.app.sdk.flush()
 
-    # -- the shopper's actions in the app --------------------------------------------
+    # -- the shopper's actions in the app --------------------------------------
 
     def log_in(self, shopper: Shopper) -> None:
         """Log in to the app."""
@@ -197,7 +216,7 @@ class EmulatedPhone:
         """Place the order in the app."""
         self._app().complete_order(product, qty)
 
-    # -- permission ----------------------------------------------------------------------
+    # -- permission ------------------------------------------------------------
 
     def request_permission(self, *, provisional: bool = False) -> None:
         """Handle the app asking for notification permission."""
@@ -206,15 +225,21 @@ class EmulatedPhone:
             self.permission = "provisional"
             self._log("permission", "provisional authorization granted (no prompt)")
         elif rules.prompt == "none":
-            self._log("permission", "no runtime prompt on this OS; notifications "
-                      f"{self.permission.replace('_', ' ')}")
+            self._log(
+                "permission",
+                "no runtime prompt on this OS; notifications "
+                f"{self.permission.replace('_', ' ')}",
+            )
             return
         elif self.permission in ("not_determined", "provisional"):
             answer = self.answers_prompt
             if answer != "dismiss":
                 self.permission = "granted" if answer == "allow" else "denied"
-            self._log("permission", f"permission prompt shown; the user chose "
-                      f"{answer!r}: notifications {self.permission.replace('_', ' ')}")
+            self._log(
+                "permission",
+                f"permission prompt shown; the user chose "
+                f"{answer!r}: notifications {self.permission.replace('_', ' ')}",
+            )
         self._app().permission_changed()
 
     def set_notifications(self, enabled: bool) -> None:
@@ -225,15 +250,17 @@ class EmulatedPhone:
         """
         self.background()
         self.permission = "granted" if enabled else "denied"
-        self._log("settings", f"notifications turned {'on' if enabled else 'off'} "
-                  "in Settings")
+        self._log(
+            "settings", f"notifications turned {'on' if enabled else 'off'} in Settings"
+        )
         runtime = self.profile.permission.model == "android_runtime"
         if not enabled and runtime and self.is_running():
             self.state = "not_running"
-            self._log("kill", "Android ends the app's process when a permission is "
-                      "revoked")
+            self._log(
+                "kill", "Android ends the app's process when a permission is revoked"
+            )
 
-    # -- push ------------------------------------------------------------------------------
+    # -- push ------------------------------------------------------------------
 
     def deliver(self, notification: Notification) -> None:
         """Decide what the OS does with a push the provider accepted."""
@@ -241,10 +268,12 @@ class EmulatedPhone:
         outcome, reason = self._judge(notification)
         delay = self.profile.background.push_delay
         if outcome.visible and self.state != "foreground" and delay > timedelta(0):
-            item = self._record(notification, Outcome.DELAYED,
-                                f"held {delay} by the OEM battery saver")
+            item = self._record(
+                notification, Outcome.DELAYED, f"held {delay} by the OEM battery saver"
+            )
             self.context.clock.call_later(
-                delay, lambda: self._show(item),
+                delay,
+                lambda: self._show(item),
                 f"{self.name} delayed push",
             )
             return
@@ -255,11 +284,14 @@ class EmulatedPhone:
     def tap(self, item: InboxItem) -> None:
         """Tap a notification: the app opens and reports the open."""
         if not item.outcome.visible:
-            raise ScenarioError(f"cannot tap a notification that was {item.outcome.value}"
-                                f" ({item.reason})")
+            raise ScenarioError(
+                f"cannot tap a notification that was {item.outcome.value}"
+                f" ({item.reason})"
+            )
         item.tapped_at = self.context.clock.now()
-        self._log("tap", f"notification {item.title!r} tapped",
-                  delivery_id=item.delivery_id)
+        self._log(
+            "tap", f"notification {item.title!r} tapped", delivery_id=item.delivery_id
+        )
         self.launch()
         self._app().notification_opened(item)
 
@@ -267,11 +299,16 @@ class EmulatedPhone:
         if self.app is None or notification.token != self.token:
             return Outcome.NEVER, "the install this token belonged to is gone"
         if self.state == "force_stopped":
-            return Outcome.NOT_DELIVERED, ("the app is force-stopped; Android delivers "
-                                           "nothing until the user opens it")
+            return Outcome.NOT_DELIVERED, (
+                "the app is force-stopped; Android delivers "
+                "nothing until the user opens it"
+            )
         if self.permission == "provisional":
-            return Outcome.SHOWN_QUIETLY, "provisional authorization: Notification "\
-                "Center only, no banner or sound"
+            return (
+                Outcome.SHOWN_QUIETLY,
+                "provisional authorization: Notification "
+                "Center only, no banner or sound",
+            )
         if self.permission != "granted":
             return Outcome.DROPPED, self._why_off()
         return Outcome.SHOWN, "notifications allowed"
@@ -279,8 +316,10 @@ class EmulatedPhone:
     def _why_off(self) -> str:
         model = self.profile.permission.model
         if model == "android_runtime" and self.permission == "not_determined":
-            return ("POST_NOTIFICATIONS not granted: Android 13+ installs start with "
-                    "notifications off")
+            return (
+                "POST_NOTIFICATIONS not granted: Android 13+ installs start with "
+                "notifications off"
+            )
         if self.permission == "not_determined":
             return "the app never asked for permission, so notifications are off"
         return "notifications are turned off for this app"
@@ -297,8 +336,9 @@ class EmulatedPhone:
         if self.app is not None:
             self.app.notification_shown(item)
 
-    def _record(self, notification: Notification, outcome: Outcome,
-                reason: str) -> InboxItem:
+    def _record(
+        self, notification: Notification, outcome: Outcome, reason: str
+    ) -> InboxItem:
         item = InboxItem(notification, outcome, reason, self.context.clock.now())
         item.history.append(f"{item.at:%H:%M:%S} {outcome.value}")
         self.inbox.add(item)
@@ -306,14 +346,19 @@ class EmulatedPhone:
         return item
 
     def _log_outcome(self, item: InboxItem) -> None:
-        self.context.journal.record(Entry(
-            self.context.clock.now(), "phone", "outcome",
-            f"{self.name}: push {item.title!r} {item.outcome.value}: {item.reason}",
-            token=item.notification.token, delivery_id=item.delivery_id,
-            device=self.name,
-        ))
+        self.context.journal.record(
+            Entry(
+                self.context.clock.now(),
+                "phone",
+                "outcome",
+                f"{self.name}: push {item.title!r} {item.outcome.value}: {item.reason}",
+                token=item.notification.token,
+                delivery_id=item.delivery_id,
+                device=self.name,
+            )
+        )
 
-    # -- helpers -----------------------------------------------------------------------------
+    # -- helpers ---------------------------------------------------------------
 
     def _issue_token(self) -> str:
         token = self.context.issue_token(self.profile, self._app().profile, self)
@@ -322,16 +367,23 @@ class EmulatedPhone:
 
     def _app(self) -> ShopApp:
         if self.app is None:
-            raise ScenarioError(f"{self.name} has no app installed; call install() "
-                                "first")
+            raise ScenarioError(
+                f"{self.name} has no app installed; call install() first"
+            )
         return self.app
 
     def _log(self, kind: str, text: str, **subjects: Any) -> None:
-        self.context.journal.record(Entry(
-            self.context.clock.now(), "phone", kind, f"{self.name}: {text}",
-            device=self.name, token=subjects.get("token"),
-            delivery_id=subjects.get("delivery_id"),
-        ))
+        self.context.journal.record(
+            Entry(
+                self.context.clock.now(),
+                "phone",
+                kind,
+                f"{self.name}: {text}",
+                device=self.name,
+                token=subjects.get("token"),
+                delivery_id=subjects.get("delivery_id"),
+            )
+        )
 
 
 def _rendered(notification: Notification) -> Notification:
@@ -342,5 +394,8 @@ def _rendered(notification: Notification) -> Notification:
     """
     if notification.title is not None or "title" not in notification.data:
         return notification
-    return replace(notification, title=notification.data.get("title"),
-                   body=notification.data.get("body"))
+    return replace(
+        notification,
+        title=notification.data.get("title"),
+        body=notification.data.get("body"),
+    )

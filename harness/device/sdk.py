@@ -47,8 +47,14 @@ class MobileSdk:
     """Queue, identity and device registration, as the real SDK keeps them."""
 
     def __init__(
-        self, config: SdkConfig, device: Any, sandbox: Sandbox, http: httpx.Client,
-        clock: Clock, ids: Ids, journal: Journal,
+        self,
+        config: SdkConfig,
+        device: Any,
+        sandbox: Sandbox,
+        http: httpx.Client,
+        clock: Clock,
+        ids: Ids,
+        journal: Journal,
     ) -> None:
         self.config, self.device, self.sandbox = config, device, sandbox
         self.http, self.clock, self.ids, self.journal = http, clock, ids, journal
@@ -56,7 +62,7 @@ class MobileSdk:
         self._timer: Timer | None = None
         self._reported_push: object = None
 
-    # -- public API ------------------------------------------------------------------
+    # -- public API ------------------------------------------------------------
 
     def start(self) -> None:
         """Initialise in a fresh process: load ids, fetch settings, log the open."""
@@ -143,9 +149,15 @@ class MobileSdk:
 
     def report_metric(self, metric: str, delivery_id: str, token: str) -> None:
         """Queue a push metric (opened) through the normal pipeline."""
-        self._enqueue("track", event="Report Delivery Event", properties={
-            "metric": metric, "deliveryId": delivery_id, "recipient": token,
-        })
+        self._enqueue(
+            "track",
+            event="Report Delivery Event",
+            properties={
+                "metric": metric,
+                "deliveryId": delivery_id,
+                "recipient": token,
+            },
+        )
 
     def report_delivered(self, delivery_id: str, token: str) -> bool:
         """Send the delivered metric at once, as the push handler does.
@@ -155,21 +167,29 @@ class MobileSdk:
         """
         host = REGION_HOST if self.config.platform == "ios" else self._api_host()
         body = {
-            "anonymousId": delivery_id, "event": "Report Delivery Event",
-            "properties": {"recipient": token, "metric": "delivered",
-                           "deliveryId": delivery_id},
-            "messageId": self.ids.uuid4(), "timestamp": _iso(self.clock.now()),
+            "anonymousId": delivery_id,
+            "event": "Report Delivery Event",
+            "properties": {
+                "recipient": token,
+                "metric": "delivered",
+                "deliveryId": delivery_id,
+            },
+            "messageId": self.ids.uuid4(),
+            "timestamp": _iso(self.clock.now()),
             "type": "track",
         }
         try:
-            response = self.http.post(f"https://{host}/track", json=body,
-                                      auth=(self.config.write_key, ""))
+            response = self.http.post(
+                f"https://{host}/track", json=body, auth=(self.config.write_key, "")
+            )
         except httpx.HTTPError as error:
-            self._log("delivered metric not sent: " + str(error), delivery_id=delivery_id)
+            self._log(
+                "delivered metric not sent: " + str(error), delivery_id=delivery_id
+            )
             return False
         return response.status_code < 300
 
-    # -- queue ------------------------------------------------------------------------
+    # -- queue -----------------------------------------------------------------
 
     def flush(self) -> None:
         """Upload every queued event in batches; keep them if the upload fails."""
@@ -206,8 +226,11 @@ class MobileSdk:
     def foregrounded(self) -> None:
         """Log the app coming back and re-read the permission."""
         if self.config.track_lifecycle:
-            self._enqueue("track", event="Application Opened",
-                          properties={"from_background": True})
+            self._enqueue(
+                "track",
+                event="Application Opened",
+                properties={"from_background": True},
+            )
         self.refresh_device_attributes()
 
     def pending(self) -> list[dict[str, Any]]:
@@ -230,7 +253,8 @@ class MobileSdk:
     def _schedule(self) -> None:
         if self._timer is None or self._timer.cancelled:
             self._timer = self.clock.call_later(
-                self.config.flush_interval, self._on_timer,
+                self.config.flush_interval,
+                self._on_timer,
                 f"SDK flush on {self.device.name}",
             )
 
@@ -241,9 +265,13 @@ class MobileSdk:
 
     def _envelope(self, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
         envelope: dict[str, Any] = {
-            "type": kind, "messageId": self.ids.uuid4(),
-            "timestamp": _iso(self.clock.now()), "anonymousId": self.anonymous_id,
-            "context": self._context(), "integrations": {}, **fields,
+            "type": kind,
+            "messageId": self.ids.uuid4(),
+            "timestamp": _iso(self.clock.now()),
+            "anonymousId": self.anonymous_id,
+            "context": self._context(),
+            "integrations": {},
+            **fields,
         }
         if self.user_id:
             envelope["userId"] = self.user_id
@@ -251,17 +279,25 @@ class MobileSdk:
 
     def _context(self) -> dict[str, Any]:
         info = self.device.info()
-        device = {"type": self.config.platform, "id": info["device_id"],
-                  "model": info["model"], "manufacturer": info["manufacturer"]}
+        device = {
+            "type": self.config.platform,
+            "id": info["device_id"],
+            "model": info["model"],
+            "manufacturer": info["manufacturer"],
+        }
         if self.token:
             device["token"] = self.token
         return {
             "device": device,
             "os": {"name": info["os_name"], "version": info["os_version"]},
-            "app": {"version": info["app_version"], "build": info["app_build"],
-                    "namespace": info["bundle_id"]},
+            "app": {
+                "version": info["app_version"],
+                "build": info["app_build"],
+                "namespace": info["bundle_id"],
+            },
             "userAgent": self._user_agent(info),
-            "locale": info["locale"], "timezone": info["timezone"],
+            "locale": info["locale"],
+            "timezone": info["timezone"],
             "network": {"wifi": True, "cellular": False, "bluetooth": False},
         }
 
@@ -286,8 +322,11 @@ class MobileSdk:
     def _upload(self, batch: list[dict[str, Any]]) -> int | None:
         if not self.device.online:
             return None
-        body = {"batch": batch, "sentAt": _iso(self.clock.now()),
-                "writeKey": self.config.write_key}
+        body = {
+            "batch": batch,
+            "sentAt": _iso(self.clock.now()),
+            "writeKey": self.config.write_key,
+        }
         raw = json.dumps(body, separators=(",", ":")).encode()
         headers = {"User-Agent": self._user_agent(self.device.info())}
         if self.config.platform == "android":
@@ -296,8 +335,9 @@ class MobileSdk:
         else:
             headers["Content-Type"] = "application/json"
         try:
-            response = self.http.post(f"https://{self._api_host()}/b", content=raw,
-                                      headers=headers)
+            response = self.http.post(
+                f"https://{self._api_host()}/b", content=raw, headers=headers
+            )
         except httpx.HTTPError as error:
             self._log(f"upload failed, kept for retry: {error}")
             return None
@@ -307,7 +347,9 @@ class MobileSdk:
     def _fetch_settings(self) -> None:
         if not self.device.online:
             return
-        url = f"https://{self.config.cdn_host}/projects/{self.config.write_key}/settings"
+        url = (
+            f"https://{self.config.cdn_host}/projects/{self.config.write_key}/settings"
+        )
         try:
             response = self.http.get(url)
         except httpx.HTTPError:
@@ -315,7 +357,8 @@ class MobileSdk:
         if response.status_code == 200:
             settings = response.json()
             destination = settings.get("integrations", {}).get(
-                "Customer.io Data Pipelines", {})
+                "Customer.io Data Pipelines", {}
+            )
             if destination.get("apiHost"):
                 self.sandbox.set("api_host", destination["apiHost"])
 
@@ -329,16 +372,25 @@ class MobileSdk:
     def _user_agent(self, info: dict[str, Any]) -> str:
         name = "iOS" if self.config.platform == "ios" else "Android"
         version = VERSIONS[self.config.platform]
-        return (f"Customer.io {name} Client/{version} ({info['model']}; "
-                f"{info['os_name']} {info['os_version']}) "
-                f"{info['bundle_id']}/{info['app_version']}")
+        return (
+            f"Customer.io {name} Client/{version} ({info['model']}; "
+            f"{info['os_name']} {info['os_version']}) "
+            f"{info['bundle_id']}/{info['app_version']}"
+        )
 
     def _log(self, text: str, **subjects: Any) -> None:
-        self.journal.record(Entry(
-            self.clock.now(), "sdk", "sdk", text, anonymous_id=self.anonymous_id,
-            token=self.token, device=self.device.name,
-            delivery_id=subjects.get("delivery_id"),
-        ))
+        self.journal.record(
+            Entry(
+                self.clock.now(),
+                "sdk",
+                "sdk",
+                text,
+                anonymous_id=self.anonymous_id,
+                token=self.token,
+                device=self.device.name,
+                delivery_id=subjects.get("delivery_id"),
+            )
+        )
 
 
 def _iso(moment: datetime) -> str:

@@ -23,13 +23,23 @@ class WebAppDevice(EmulatedBrowser):
     """A browser profile running the shop site, with the app profile's habits."""
 
     def __init__(
-        self, name: str, profile: DeviceProfile, context: Context, *,
-        vapid_public_key: str, answers_prompt: str = "allow",
+        self,
+        name: str,
+        profile: DeviceProfile,
+        context: Context,
+        *,
+        vapid_public_key: str,
+        answers_prompt: str = "allow",
     ) -> None:
         origin = profile.push.endpoint_origin or "https://fcm.googleapis.com"
-        super().__init__(name, context, origin=origin, answers_prompt=answers_prompt,
-                         vapid_public_key=vapid_public_key,
-                         user_agent=f"Mozilla/5.0 ({profile.title})")
+        super().__init__(
+            name,
+            context,
+            origin=origin,
+            answers_prompt=answers_prompt,
+            vapid_public_key=vapid_public_key,
+            user_agent=f"Mozilla/5.0 ({profile.title})",
+        )
         self.profile = profile
         self.app_profile: AppProfile | None = None
         self.on_home_screen = False
@@ -63,8 +73,10 @@ class WebAppDevice(EmulatedBrowser):
     def enable_push(self) -> None:
         """Ask for permission, refusing where the OS hides the Push API."""
         if self.profile.permission.requires_home_screen and not self.on_home_screen:
-            self._log("permission", "Push API unavailable: add the site to the Home "
-                      "Screen first")
+            self._log(
+                "permission",
+                "Push API unavailable: add the site to the Home Screen first",
+            )
             return
         super().enable_push()
 

@@ -39,8 +39,11 @@ def create_app(directory: Directory, api_host: str) -> Starlette:
     def settings(request: Request, raw: bytes) -> Reply:
         key = request.path_params["write_key"]
         if directory(key) is None:
-            return _error(404, f"no source has write key {key!r}; copy the write key "
-                          "from the workspace's credentials")
+            return _error(
+                404,
+                f"no source has write key {key!r}; copy the write key "
+                "from the workspace's credentials",
+            )
         return _json(200, wire.settings_body(key, api_host))
 
     routes = [route(f"/v1/{kind}", call(kind)) for kind in PATHS]
@@ -61,14 +64,18 @@ def _call(directory: Directory, kind: str, request: Request, raw: bytes) -> Repl
     key = wire.write_key(request.headers.get("authorization"), body)
     workspace = directory(key) if key else None
     if workspace is None:
-        return _error(401, "unknown or missing write key; send Basic auth with the "
-                      "write key as username and an empty password, or writeKey in "
-                      "the body")
+        return _error(
+            401,
+            "unknown or missing write key; send Basic auth with the "
+            "write key as username and an empty password, or writeKey in "
+            "the body",
+        )
     limit = wire.BATCH_LIMIT if kind == "batch" else wire.REQUEST_LIMIT
     try:
         if len(raw) > limit:
-            raise wire.WireError(f"request is {len(raw)} bytes; the limit for "
-                                 f"/{kind} is {limit}")
+            raise wire.WireError(
+                f"request is {len(raw)} bytes; the limit for /{kind} is {limit}"
+            )
         parsed = wire.items(kind, body, workspace.clock.now())
     except wire.WireError as error:
         if strict:

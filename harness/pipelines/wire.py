@@ -23,8 +23,15 @@ REQUEST_LIMIT = 32 * 1024
 BATCH_LIMIT = 500 * 1024
 
 TYPES = {"identify", "track", "page", "screen", "group", "alias"}
-SHORT = {"i": "identify", "t": "track", "p": "page", "s": "screen", "g": "group",
-         "a": "alias", "b": "batch"}
+SHORT = {
+    "i": "identify",
+    "t": "track",
+    "p": "page",
+    "s": "screen",
+    "g": "group",
+    "a": "alias",
+    "b": "batch",
+}
 
 
 class WireError(Exception):
@@ -58,7 +65,9 @@ def decode_body(raw: bytes, content_encoding: str | None) -> dict[str, Any]:
     try:
         body = json.loads(raw or b"null")
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise WireError(f"body is not valid JSON ({error}); send one JSON object")
+        raise WireError(
+            f"body is not valid JSON ({error}); send one JSON object"
+        ) from error
     if not isinstance(body, dict):
         raise WireError(
             f"body is a JSON {type(body).__name__}, not an object; send "

@@ -6,7 +6,19 @@ from .model import Listener, Workspace
 from .records import Delivery, Device, Event, Person
 
 __all__ = [
-    "Alias", "Call", "Caller", "Delivery", "Device", "Event", "Group", "Identify",
-    "InvalidCall", "Listener", "Person", "Track", "UnknownPerson", "Workspace",
+    "Alias",
+    "Call",
+    "Caller",
+    "Delivery",
+    "Device",
+    "Event",
+    "Group",
+    "Identify",
+    "InvalidCall",
+    "Listener",
+    "Person",
+    "Track",
+    "UnknownPerson",
+    "Workspace",
     "WorkspaceError",
 ]

@@ -64,8 +64,12 @@ class DeviceBook:
         for device in self.by_token.values():
             if device.owner is None and device.anonymous_id == anonymous_id:
                 device.owner = person.cio_id
-                self._log(device, "device", f"{_short(device.token)} moved from "
-                          f"anonymous {anonymous_id} to {person.label}")
+                self._log(
+                    device,
+                    "device",
+                    f"{_short(device.token)} moved from "
+                    f"anonymous {anonymous_id} to {person.label}",
+                )
 
     def prune(self, token: str, dead_since: datetime | None, reason: str) -> bool:
         """Remove a token a provider called dead, unless registered again since."""
@@ -73,15 +77,19 @@ class DeviceBook:
         if device is None:
             return False
         if dead_since is not None and device.registered_at > dead_since:
-            self._log(device, "device", f"{_short(token)} kept: registered again at "
-                      f"{device.registered_at:%H:%M:%S}, after the provider's "
-                      f"{reason} at {dead_since:%H:%M:%S}")
+            self._log(
+                device,
+                "device",
+                f"{_short(token)} kept: registered again at "
+                f"{device.registered_at:%H:%M:%S}, after the provider's "
+                f"{reason} at {dead_since:%H:%M:%S}",
+            )
             return False
         del self.by_token[token]
         self._log(device, "device", f"{_short(token)} pruned after {reason}")
         return True
 
-    # -- semantic events -----------------------------------------------------------
+    # -- semantic events -------------------------------------------------------
 
     def _upsert(self, call: Track, person: Person | None) -> None:
         token, platform = _device_of(call)
@@ -106,8 +114,12 @@ class DeviceBook:
         device.attributes.update(attributes)
         who = person.label if person else f"anonymous {call.caller.anonymous_id}"
         enabled = attributes.get("push_enabled", "?")
-        self._log(device, "device", f"{_short(token)} ({platform}) {verb} on {who}, "
-                  f"push_enabled={enabled}", anonymous_id=call.caller.anonymous_id)
+        self._log(
+            device,
+            "device",
+            f"{_short(token)} ({platform}) {verb} on {who}, push_enabled={enabled}",
+            anonymous_id=call.caller.anonymous_id,
+        )
 
     def _delete(self, call: Track, person: Person | None) -> None:
         token, _ = _device_of(call)
@@ -119,8 +131,12 @@ class DeviceBook:
             device.anonymous_id == call.caller.anonymous_id
         )
         if not (mine or anonymous):
-            self._log(device, "device", f"Device Deleted for {_short(token)} ignored: "
-                      "the token belongs to someone else now")
+            self._log(
+                device,
+                "device",
+                f"Device Deleted for {_short(token)} ignored: "
+                "the token belongs to someone else now",
+            )
             return
         del self.by_token[token]
         self._log(device, "device", f"{_short(token)} deleted by the SDK")
@@ -136,19 +152,32 @@ class DeviceBook:
             return
         seen = delivery.metrics.setdefault(metric.lower(), [])
         seen.append(now)
-        workspace.journal.record(Entry(
-            now, "workspace", "metric", f"{metric} metric for delivery {delivery_id}",
-            person=delivery.person, delivery_id=delivery_id,
-            token=props.get("recipient") if isinstance(props.get("recipient"), str)
-            else None,
-        ))
+        workspace.journal.record(
+            Entry(
+                now,
+                "workspace",
+                "metric",
+                f"{metric} metric for delivery {delivery_id}",
+                person=delivery.person,
+                delivery_id=delivery_id,
+                token=props.get("recipient")
+                if isinstance(props.get("recipient"), str)
+                else None,
+            )
+        )
 
     def _log(self, device: Device, kind: str, text: str, **extra: Any) -> None:
-        self.workspace.journal.record(Entry(
-            self.workspace.clock.now(), "workspace", kind, text,
-            person=device.owner, token=device.token,
-            anonymous_id=extra.get("anonymous_id") or device.anonymous_id,
-        ))
+        self.workspace.journal.record(
+            Entry(
+                self.workspace.clock.now(),
+                "workspace",
+                kind,
+                text,
+                person=device.owner,
+                token=device.token,
+                anonymous_id=extra.get("anonymous_id") or device.anonymous_id,
+            )
+        )
 
 
 def _device_of(call: Track) -> tuple[str, str]:

@@ -47,7 +47,12 @@ class Workspace:
     """Hold one workspace's people, events, devices and deliveries."""
 
     def __init__(
-        self, name: str, clock: Clock, ids: Ids, journal: Journal, *,
+        self,
+        name: str,
+        clock: Clock,
+        ids: Ids,
+        journal: Journal,
+        *,
         single_owner: bool = True,
     ) -> None:
         self.name = name
@@ -65,7 +70,7 @@ class Workspace:
         self._message_ids: set[str] = set()
         self.rejections: list[Rejection] = []
 
-    # -- lookups -----------------------------------------------------------------
+    # -- lookups ---------------------------------------------------------------
 
     def find(self, identifier: str) -> Person | None:
         """Return the person an id, email or ``cio_`` id names, if any."""
@@ -91,7 +96,7 @@ class Workspace:
         mine = [e for e in self.events if e.person == person.cio_id]
         return sorted(mine, key=lambda e: e.timestamp)
 
-    # -- calls ---------------------------------------------------------------------
+    # -- calls -----------------------------------------------------------------
 
     def apply(self, call: Call) -> None:
         """Apply one parsed call; a repeated messageId is ignored."""
@@ -116,8 +121,9 @@ class Workspace:
         if isinstance(call, Identify):
             email = call.traits.get("email")
             if not (caller.user_id or isinstance(email, str) or caller.anonymous_id):
-                raise InvalidCall("identify needs a userId, or traits.email to find "
-                                  "the person")
+                raise InvalidCall(
+                    "identify needs a userId, or traits.email to find the person"
+                )
         elif isinstance(call, Alias) and not caller.user_id:
             raise InvalidCall("alias needs a userId and a previousId")
         elif isinstance(call, Track):
@@ -131,7 +137,9 @@ class Workspace:
             if caller.anonymous_id:
                 self._note(caller, "traits", "traits set while anonymous")
                 return
-            raise InvalidCall("identify needs a userId, or traits.email to find the person")
+            raise InvalidCall(
+                "identify needs a userId, or traits.email to find the person"
+            )
         person = self._person_for(identifier, caller.timestamp)
         self._set_traits(person, call.traits)
         self._record(caller, "identify", f"identify {identifier}", person=person)
@@ -155,15 +163,22 @@ class Workspace:
         if not call.name:
             raise InvalidCall("track needs an event name")
         event = Event(
-            call.name, call.kind, caller.timestamp, self.clock.now(),
-            dict(call.properties), person.cio_id if person else None,
-            caller.anonymous_id, caller.message_id,
+            call.name,
+            call.kind,
+            caller.timestamp,
+            self.clock.now(),
+            dict(call.properties),
+            person.cio_id if person else None,
+            caller.anonymous_id,
+            caller.message_id,
         )
         if person is None and caller.anonymous_id is None:
             raise InvalidCall("track needs a userId or an anonymousId")
         self.events.append(event)
         who = person.label if person else f"anonymous {caller.anonymous_id}"
-        self._record(caller, "event", f"{call.kind} {call.name!r} as {who}", person=person)
+        self._record(
+            caller, "event", f"{call.kind} {call.name!r} as {who}", person=person
+        )
         if person is not None:
             for listener in self.listeners:
                 listener.on_event(person, event)
@@ -171,7 +186,7 @@ class Workspace:
             assert caller.anonymous_id is not None
             self._anonymous_events.setdefault(caller.anonymous_id, []).append(event)
 
-    # -- identity ------------------------------------------------------------------
+    # -- identity --------------------------------------------------------------
 
     def _person_for(self, identifier: str, when: datetime) -> Person:
         person = self.find(identifier)
@@ -179,16 +194,22 @@ class Workspace:
             return person
         is_email = "@" in identifier
         person = Person(
-            cio_id=self.ids.hex(10), id=None if is_email else identifier,
-            email=identifier.lower() if is_email else None, created_at=when,
+            cio_id=self.ids.hex(10),
+            id=None if is_email else identifier,
+            email=identifier.lower() if is_email else None,
+            created_at=when,
         )
         self.people[person.cio_id] = person
         self._index(person)
-        self.journal.record(Entry(
-            self.clock.now(), "workspace", "person",
-            f"profile created for {person.label} (cio_{person.cio_id})",
-            person=person.cio_id,
-        ))
+        self.journal.record(
+            Entry(
+                self.clock.now(),
+                "workspace",
+                "person",
+                f"profile created for {person.label} (cio_{person.cio_id})",
+                person=person.cio_id,
+            )
+        )
         return person
 
     def _person_of(self, caller: Caller) -> Person | None:
@@ -217,8 +238,12 @@ class Workspace:
         if current == person.cio_id:
             return
         if current is not None:
-            self._note_person(person, "merge", f"anonymous id {anonymous_id} already "
-                              f"belongs to cio_{current}; not moved")
+            self._note_person(
+                person,
+                "merge",
+                f"anonymous id {anonymous_id} already "
+                f"belongs to cio_{current}; not moved",
+            )
             return
         self._by_anonymous[anonymous_id] = person.cio_id
         person.anonymous_ids.append(anonymous_id)
@@ -228,26 +253,41 @@ class Workspace:
         for event in moved:
             event.person = person.cio_id
         names = ", ".join(sorted({e.name for e in moved})) or "no events"
-        self.journal.record(Entry(
-            self.clock.now(), "workspace", "merge",
-            f"anonymous {anonymous_id} merged into {person.label} by {via}: "
-            f"{len(moved)} events ({names})",
-            person=person.cio_id, anonymous_id=anonymous_id,
-        ))
+        self.journal.record(
+            Entry(
+                self.clock.now(),
+                "workspace",
+                "merge",
+                f"anonymous {anonymous_id} merged into {person.label} by {via}: "
+                f"{len(moved)} events ({names})",
+                person=person.cio_id,
+                anonymous_id=anonymous_id,
+            )
+        )
         self.devices.adopt(anonymous_id, person)
         for listener in self.listeners:
             listener.on_stitch(person, moved)
 
-    # -- deliveries ----------------------------------------------------------------
+    # -- deliveries ------------------------------------------------------------
 
     def new_delivery(
-        self, person: Person, channel: str, campaign: str | None, subject: str,
-        body: str, data: dict[str, Any] | None = None,
+        self,
+        person: Person,
+        channel: str,
+        campaign: str | None,
+        subject: str,
+        body: str,
+        data: dict[str, Any] | None = None,
     ) -> Delivery:
         """Create a delivery record for a message about to go out."""
         delivery = Delivery(
-            id=self.ids.b64url(21), person=person.cio_id, channel=channel,
-            campaign=campaign, subject=subject, body=body, created_at=self.clock.now(),
+            id=self.ids.b64url(21),
+            person=person.cio_id,
+            channel=channel,
+            campaign=campaign,
+            subject=subject,
+            body=body,
+            created_at=self.clock.now(),
             data=dict(data or {}),
         )
         self.deliveries[delivery.id] = delivery
@@ -261,29 +301,47 @@ class Workspace:
         """Keep a call the wire layer refused, so it shows in the timeline."""
         self.rejections.append(Rejection(self.clock.now(), source, problem))
         logger.warning("rejected call on %s: %s", source, problem)
-        self.journal.record(Entry(self.clock.now(), "workspace", "rejected",
-                                  f"{source} call rejected: {problem}"))
+        self.journal.record(
+            Entry(
+                self.clock.now(),
+                "workspace",
+                "rejected",
+                f"{source} call rejected: {problem}",
+            )
+        )
 
-    # -- journal -------------------------------------------------------------------
+    # -- journal ---------------------------------------------------------------
 
     def _record(
-        self, caller: Caller, kind: str, text: str, *, person: Person | None,
+        self,
+        caller: Caller,
+        kind: str,
+        text: str,
+        *,
+        person: Person | None,
         **subjects: Any,
     ) -> None:
         device = caller.context.get("device", {})
         token = device.get("token") if isinstance(device, dict) else None
-        self.journal.record(Entry(
-            self.clock.now(), "workspace", kind, text,
-            person=person.cio_id if person else None,
-            anonymous_id=caller.anonymous_id, token=subjects.get("token", token),
-        ))
+        self.journal.record(
+            Entry(
+                self.clock.now(),
+                "workspace",
+                kind,
+                text,
+                person=person.cio_id if person else None,
+                anonymous_id=caller.anonymous_id,
+                token=subjects.get("token", token),
+            )
+        )
 
     def _note(self, caller: Caller, kind: str, text: str) -> None:
         self._record(caller, kind, text, person=self._person_of(caller))
 
     def _note_person(self, person: Person, kind: str, text: str) -> None:
-        self.journal.record(Entry(self.clock.now(), "workspace", kind, text,
-                                  person=person.cio_id))
+        self.journal.record(
+            Entry(self.clock.now(), "workspace", kind, text, person=person.cio_id)
+        )
 
 
 Handler = Callable[[Track, Person | None], None]

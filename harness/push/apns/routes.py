@@ -5,9 +5,9 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.requests import Request
 
-from harness.wire.asgi import Reply, application, route
 from harness.push.apns import wire
 from harness.push.apns.model import ApnsService
+from harness.wire.asgi import Reply, application, route
 
 HOSTS = {
     "api.push.apple.com": "production",

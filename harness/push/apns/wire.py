@@ -18,10 +18,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from harness.wire.asgi import Reply, unmatched_text
 from harness.push.apns.errors import Rejected
 from harness.push.apns.model import ApnsRequest, ApnsService
 from harness.push.notification import Verdict
+from harness.wire.asgi import Reply, unmatched_text
 
 PUSH_TYPES = (
     "alert",

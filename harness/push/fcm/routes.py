@@ -6,9 +6,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
-from harness.wire.asgi import Reply, application, route
 from harness.push.fcm import wire
 from harness.push.fcm.model import FcmService
+from harness.wire.asgi import Reply, application, route
 
 HOST = "fcm.googleapis.com"
 

@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, NoReturn
 
-from harness.wire.asgi import Reply, unmatched_text
 from harness.push.fcm.errors import Rejected
 from harness.push.fcm.model import FcmRequest, FcmService
 from harness.push.notification import Verdict
+from harness.wire.asgi import Reply, unmatched_text
 
 MAX_MESSAGE = 4096
 TARGETS = ("token", "topic", "condition")

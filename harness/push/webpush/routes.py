@@ -6,9 +6,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
-from harness.wire.asgi import Reply, application, route
 from harness.push.webpush import wire
 from harness.push.webpush.model import ORIGINS, WebPushService
+from harness.wire.asgi import Reply, application, route
 
 HOSTS = {origin.removeprefix("https://"): origin for origin in ORIGINS}
 

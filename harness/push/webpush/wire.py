@@ -17,10 +17,10 @@ from collections.abc import Mapping
 import http_ece
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from harness.wire.asgi import Reply, unmatched_text
 from harness.push.notification import Verdict
 from harness.push.webpush.errors import Rejected
 from harness.push.webpush.model import VapidAuth, WebPushRequest, WebPushService
+from harness.wire.asgi import Reply, unmatched_text
 
 MAX_BODY = 4096
 URGENCIES = ("very-low", "low", "normal", "high")
