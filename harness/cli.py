@@ -32,7 +32,7 @@ from .runner import (
     select,
     split_names,
 )
-from .scenario import Scenario, collect
+from .scripts import Scenario, collect
 
 __all__ = ["main"]
 

@@ -9,7 +9,7 @@ look them up.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -131,9 +131,9 @@ class World:
 
     # -- time ------------------------------------------------------------------
 
-    def advance(self, **units: float) -> None:
+    def advance(self, delta: timedelta | None = None, /, **units: float) -> None:
         """Move the clock forward (``minutes=30``), running whatever falls due."""
-        self.clock.advance(**units)
+        self.clock.advance(delta, **units)
 
     def offset(self, moment: datetime) -> str:
         """Return ``moment`` as time since the scenario started."""

@@ -9,7 +9,7 @@ import pytest
 from harness.apps import load_apps
 from harness.errors import ExpectationFailed
 from harness.profiles import load_profiles
-from harness.scenario import Scenario, collect
+from harness.scripts import Scenario, collect
 from harness.world import World
 
 ROOT = Path(__file__).resolve().parents[1]

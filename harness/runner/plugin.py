@@ -20,7 +20,7 @@ import pytest
 from ..errors import ConfigError, ExpectationFailed, UnknownName, Unsupported
 from ..files import shown
 from ..profiles import DeviceProfile
-from ..scenario import Scenario, collect
+from ..scripts import Scenario, collect
 from . import (
     DEFAULT_APP,
     Selection,
@@ -321,3 +321,36 @@ def _timeline(world: World) -> str:
     except Exception as error:  # the failure matters more than its timeline
         logger.debug("the timeline could not be rendered", exc_info=True)
         return f"the timeline could not be rendered: {error!r}"
+
+
+@pytest.fixture
+def harness_world(pytestconfig: pytest.Config) -> Iterator[Any]:
+    """Make worlds for your own tests, each on a fresh embedded emulator.
+
+    Call it with a device profile name and, optionally, an app profile and a
+    seed; profiles and apps load from the project at pytest's rootdir::
+
+        def test_my_journey(harness_world):
+            world = harness_world("ios-17-iphone", app="reference")
+            shopper = world.shopper()
+            ...
+
+    Each world's clock is frozen while the test runs and released afterwards.
+    """
+    from ..apps import find_app, load_apps
+    from ..profiles import find_profile, load_profiles
+    from ..world import World
+
+    root = Path(pytestconfig.rootpath)
+    opened: list[World] = []
+
+    def make(profile: str, app: str = DEFAULT_APP, seed: int | str = 0) -> World:
+        device = find_profile(load_profiles(root / "device-profiles"), profile)
+        app_profile = find_app(load_apps(root / "fixtures" / "apps"), app)
+        world = World(device, app_profile, root=root, seed=seed).__enter__()
+        opened.append(world)
+        return world
+
+    yield make
+    for world in reversed(opened):
+        world.__exit__(None, None, None)

@@ -7,6 +7,7 @@ profiles without them show the cell as skipped, with the reason.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import inspect
 import sys
@@ -71,7 +72,8 @@ def scenario(
 
 def collect(path: Path) -> list[Scenario]:
     """Import a scenario file and return its scenarios in file order."""
-    module_name = f"harness_scenarios.{path.stem}"
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:10]
+    module_name = f"harness_scenarios.{path.stem}_{digest}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise ConfigError([Problem(str(path), "(document)", "not a Python file")])
