@@ -126,6 +126,12 @@ def _parser() -> argparse.ArgumentParser:
         help="seed for ids and generated people (default: 0)",
     )
     run.add_argument(
+        "--timelines",
+        choices=("failures", "always"),
+        default="failures",
+        help="print shoppers' timelines for failed cells (default) or for every cell",
+    )
+    run.add_argument(
         "--junit",
         type=Path,
         metavar="PATH",
@@ -195,6 +201,8 @@ def _run(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
         f"--harness-app={selection.app.name}",
         f"--harness-seed={selection.seed}",
         f"--junitxml={junit}",
+        f"--harness-timelines={args.timelines}",
+        *(["-rP"] if args.timelines == "always" else []),
         # harness is imported before pytest starts, and with it faker and anyio,
         # whose pytest plugins then cannot be rewritten; nothing is lost.
         "-W",

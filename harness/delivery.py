@@ -12,7 +12,7 @@ import logging
 from typing import Protocol
 
 from .campaigns import Rendered
-from .journal import Entry
+from .journal import Entry, short_token
 from .push.clients import OutboundPush
 from .push.notification import Verdict
 from .workspace import Delivery, Device, Person, Workspace
@@ -81,7 +81,7 @@ class Messenger:
         self._journal(
             delivery,
             f"push {message.title!r} sent to {device.platform} "
-            f"token {device.token[:12]}…",
+            f"token {short_token(device.token)}",
             token=device.token,
         )
         if sender is None:

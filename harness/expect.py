@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from .device.inbox import InboxItem
 from .errors import ExpectationFailed
+from .journal import short_token
 from .workspace import Delivery, Person
 
 if TYPE_CHECKING:
@@ -77,12 +78,12 @@ class Expect:
             for i in _items(device)
             if i.outcome.visible and i.delivery_id == item.delivery_id
         ]
-        tokens = sorted({i.notification.token[:12] + "…" for i in same})
+        tokens = sorted({short_token(i.notification.token) for i in same})
         if len(same) != 1 or token is None or same[0].notification.token != token:
             self._fail(
                 owner,
                 f"{device.name} should have shown delivery "
-                f"{item.delivery_id} once, through token {str(token)[:12]}…",
+                f"{item.delivery_id} once, through token {short_token(str(token))}",
                 f"shown {len(same)} time(s) through {', '.join(tokens)}",
             )
 
@@ -132,7 +133,7 @@ class Expect:
         stray = sorted({t for d in pushes for t in d.tokens if t not in tokens})
         if not pushes or stray:
             seen = (
-                f"sent to stray tokens {', '.join(t[:12] + '…' for t in stray)}"
+                f"sent to stray tokens {', '.join(short_token(t) for t in stray)}"
                 if stray
                 else "no push was sent"
             )
@@ -160,6 +161,21 @@ class Expect:
                 owner, f"{person.label}'s profile should hold {name!r}{where}", seen
             )
 
+    def campaign_exited(self, owner: Shopper, campaign: str, *, on: str) -> None:
+        """Check the shopper entered ``campaign`` and left it because of ``on``."""
+        person = self.profile(owner)
+        journeys = [
+            j
+            for j in self.world.env.engine.journeys
+            if j.person is person and j.campaign.name == campaign
+        ]
+        reason = f"{on!r} arrived after the trigger"
+        if not any(any(reason in line for line in j.log) for j in journeys):
+            seen = "; ".join(j.log[-1] for j in journeys) or f"never entered {campaign}"
+            self._fail(
+                owner, f"{person.label} should have left {campaign!r} on {on!r}", seen
+            )
+
     def profile(self, owner: Shopper) -> Person:
         """Return the shopper's profile, failing if the workspace has none."""
         person = self.world.profile_of(owner)
@@ -183,9 +199,8 @@ class Expect:
         return "; ".join(f"{d.channel} {d.subject!r}" for d in found) or "no deliveries"
 
     def _fail(self, owner: Shopper, claim: str, seen: str) -> None:
-        raise ExpectationFailed(
-            f"{claim}\n  saw: {seen}\n\n{self.world.timeline(owner)}"
-        )
+        timeline = self.world.timeline(owner, closing=f"failed: {claim}")
+        raise ExpectationFailed(f"{claim}\n  saw: {seen}\n\n{timeline}")
 
 
 def _items(device: HasInbox) -> list[InboxItem]:

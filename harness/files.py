@@ -296,9 +296,13 @@ def _nested_section(annotation: Any, depth: int = 0) -> type[BaseModel] | None:
 def _yaml_message(error: yaml.YAMLError) -> str:
     if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
         mark = error.problem_mark
+        context = ""
+        if error.context and error.context_mark is not None:
+            start = error.context_mark
+            context = f" ({error.context} at line {start.line + 1})"
         return (
             f"invalid YAML at line {mark.line + 1}, column {mark.column + 1}: "
-            f"{error.problem}; fix the syntax there."
+            f"{error.problem}{context}; fix the syntax there."
         )
     return f"invalid YAML: {error}."
 

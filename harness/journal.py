@@ -56,6 +56,21 @@ class Subjects:
         )
 
 
+def plural(count: int, noun: str) -> str:
+    """Return ``1 event`` or ``2 events`` (``delivery`` becomes ``deliveries``)."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
+
+
+def short_token(token: str) -> str:
+    """Shorten a token or Web Push endpoint the same way in every timeline line."""
+    if token.startswith("https://"):
+        host, _, rest = token[len("https://") :].partition("/")
+        return f"{host}/…{rest.rsplit('/', 1)[-1][:6]}…"
+    return f"{token[:12]}…" if len(token) > 12 else token
+
+
 class Journal:
     """Keep every entry in the order it happened."""
 

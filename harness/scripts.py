@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError, Problem
+from .errors import ConfigError, Problem, ScenarioError
 
 if TYPE_CHECKING:
     from .profiles import DeviceProfile
@@ -55,6 +55,7 @@ def scenario(
     """Mark a function as a scenario; usable bare or with ``needs=[...]``."""
 
     def mark(target: Callable[[World], None]) -> Callable[[World], None]:
+        _check_signature(target)
         doc = inspect.getdoc(target) or ""
         setattr(
             target,
@@ -89,3 +90,14 @@ def collect(path: Path) -> list[Scenario]:
             )
     found.sort(key=lambda s: inspect.getsourcelines(s.func)[1])
     return found
+
+
+def _check_signature(target: Callable[..., None]) -> None:
+    """Refuse a scenario that cannot take the world as its one argument."""
+    try:
+        inspect.signature(target).bind(object())
+    except TypeError:
+        raise ScenarioError(
+            f"scenario {target.__qualname__} must take exactly one argument, the "
+            f"world: def {target.__name__}(world: World) -> None"
+        ) from None

@@ -12,11 +12,12 @@ def render(entries: Iterable[Entry], start: datetime, header: list[str]) -> str:
     """Return the header, then one line per entry stamped relative to ``start``."""
     lines = list(header)
     for entry in entries:
-        lines.append(f"  {_offset(entry.at, start)}  {entry.layer:<9} {entry.text}")
+        lines.append(f"  {offset(entry.at, start)}  {entry.layer:<9} {entry.text}")
     return "\n".join(lines)
 
 
-def _offset(at: datetime, start: datetime) -> str:
+def offset(at: datetime, start: datetime) -> str:
+    """Return ``at`` as ``+HH:MM:SS`` since ``start``."""
     seconds = int((at - start).total_seconds())
     sign = "-" if seconds < 0 else "+"
     seconds = abs(seconds)

@@ -25,15 +25,16 @@ from .errors import ScenarioError
 from .expect import Expect
 from .files import load_directory
 from .ids import Ids
-from .journal import Journal, Subjects
+from .journal import Journal, Subjects, plural
 from .people import Catalog, Shopper, load_catalog
 from .profiles import DeviceProfile
-from .timeline import render
+from .timeline import offset, render
 from .workspace import Person, Workspace
 
 logger = logging.getLogger(__name__)
 
 Device = EmulatedPhone | WebAppDevice
+UNITS = {"weeks", "days", "hours", "minutes", "seconds", "milliseconds"}
 
 
 class World:
@@ -88,7 +89,11 @@ class World:
     # -- cast ------------------------------------------------------------------
 
     def shopper(self, role: str = "shopper") -> Shopper:
-        """Return the shopper playing ``role``, made from the seed on first use."""
+        """Return the shopper playing ``role``, made from the seed on first use.
+
+        The same role always gives the same person; a second person needs a
+        second role: ``alice, bob = world.shopper("alice"), world.shopper("bob")``.
+        """
         if role not in self._shoppers:
             self._shoppers[role] = Shopper.generate(role, self.ids)
             self._devices[role] = []
@@ -133,6 +138,12 @@ class World:
 
     def advance(self, delta: timedelta | None = None, /, **units: float) -> None:
         """Move the clock forward (``minutes=30``), running whatever falls due."""
+        unknown = sorted(set(units) - UNITS)
+        if unknown:
+            raise ScenarioError(
+                f"world.advance({', '.join(unknown)}=...) is not a unit of time; use "
+                f"{', '.join(sorted(UNITS))}, e.g. world.advance(minutes=30)"
+            )
         self.clock.advance(delta, **units)
 
     def offset(self, moment: datetime) -> str:
@@ -146,8 +157,11 @@ class World:
         """Look the shopper's profile up by user id, then by email."""
         return self.workspace.find(owner.user_id) or self.workspace.find(owner.email)
 
-    def timeline(self, owner: Shopper) -> str:
-        """Return everything that happened to the shopper, their devices and ids."""
+    def timeline(self, owner: Shopper, *, closing: str | None = None) -> str:
+        """Return everything that happened to the shopper, their devices and ids.
+
+        ``closing`` is added as the last line, stamped now (the failed check).
+        """
         subjects = self._subjects(owner)
         person = self.profile_of(owner)
         header = [
@@ -162,9 +176,9 @@ class World:
             devices = self.workspace.devices.of(person)
             header.append(
                 f"  profile {person.label} (cio_{person.cio_id}): "
-                f"{len(self.workspace.events_of(person))} events, "
-                f"{len(devices)} device(s), "
-                f"{len(self.workspace.deliveries_of(person))} deliveries"
+                f"{plural(len(self.workspace.events_of(person)), 'event')}, "
+                f"{plural(len(devices), 'device')}, "
+                f"{plural(len(self.workspace.deliveries_of(person)), 'delivery')}"
             )
         for anonymous_id in sorted(subjects.anonymous_ids):
             held = self.workspace.anonymous_events(anonymous_id)
@@ -172,9 +186,12 @@ class World:
                 names = ", ".join(e.name for e in held)
                 header.append(
                     f"  never stitched: anonymous {anonymous_id} still holds "
-                    f"{len(held)} event(s): {names}"
+                    f"{plural(len(held), 'event')}: {names}"
                 )
-        return render(self.journal.about(subjects), self.start, header)
+        text = render(self.journal.about(subjects), self.start, header)
+        if closing:
+            text += f"\n  {offset(self.clock.now(), self.start)}  check     {closing}"
+        return text
 
     def report(self) -> str:
         """Return the timeline of every shopper in the world."""
@@ -185,6 +202,9 @@ class World:
         for device in self._devices.get(owner.role, []):
             subjects.devices.add(device.name)
             subjects.tokens.update(getattr(device, "tokens_seen", []))
+        for entry in self.journal:
+            if entry.data.get("shopper") == owner.role and entry.device:
+                subjects.devices.add(entry.device)
         for entry in self.journal:
             if entry.device in subjects.devices:
                 if entry.anonymous_id:

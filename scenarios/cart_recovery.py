@@ -76,6 +76,7 @@ def order_completed_stops_the_reminder(world: World) -> None:
     device.background()
 
     world.advance(minutes=60)
+    world.expect.campaign_exited(shopper, "cart-recovery", on="order_completed")
     world.expect.nothing_sent(shopper)
     world.expect.no_push(device, shopper)
 

@@ -336,8 +336,8 @@ def test_every_verdict_is_journaled_under_the_provider_layer(rig: Rig) -> None:
 
     entries = [e for e in rig.journal if e.layer == "provider"]
     assert [e.kind for e in entries] == ["verdict", "verdict"]
-    assert entries[0].text == f"APNs 200 accepted for token {rig.token[:4]}…"
-    assert entries[1].text == f"APNs 410 Unregistered for token {rig.token[:4]}…"
+    assert entries[0].text == f"APNs 200 accepted for token {rig.token[:12]}…"
+    assert entries[1].text == f"APNs 410 Unregistered for token {rig.token[:12]}…"
     assert {e.token for e in entries} == {rig.token}
     assert {e.delivery_id for e in entries} == {"dlv_1"}
     assert [v.status for v in rig.services.apns.verdicts] == [200, 410]

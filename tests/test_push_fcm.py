@@ -271,8 +271,8 @@ def test_every_verdict_is_journaled_with_the_delivery_id(rig: Rig) -> None:
 
     entries = [e for e in rig.journal if e.layer == "provider"]
     assert [e.text for e in entries] == [
-        f"FCM 200 accepted for token {rig.token[:4]}…",
-        f"FCM 400 INVALID_ARGUMENT for token {rig.token[:4]}…",
+        f"FCM 200 accepted for token {rig.token[:12]}…",
+        f"FCM 400 INVALID_ARGUMENT for token {rig.token[:12]}…",
     ]
     assert {e.delivery_id for e in entries} == {"dlv_9"}
     assert [v.reason for v in rig.services.fcm.verdicts] == [None, "INVALID_ARGUMENT"]

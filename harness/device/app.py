@@ -105,7 +105,9 @@ class ShopApp:
 
     def log_in(self, shopper: Shopper) -> None:
         """Log in: identify per the profile, link the web session, maybe prompt."""
-        self._action(f"logged in as {shopper.user_id}")
+        self._action(
+            f"logged in as {shopper.role} ({shopper.user_id})", shopper=shopper.role
+        )
         self._identify(shopper, "login")
         if self.profile.permission_prompt == "after_login":
             self._ask_permission()
@@ -113,7 +115,9 @@ class ShopApp:
 
     def create_account(self, shopper: Shopper) -> None:
         """Sign up: identify if the profile does so on account creation."""
-        self._action(f"created account {shopper.user_id}")
+        self._action(
+            f"{shopper.role} created account {shopper.user_id}", shopper=shopper.role
+        )
         self._identify(shopper, "account_creation")
         if self.profile.permission_prompt == "after_login":
             self._ask_permission()
@@ -175,10 +179,10 @@ class ShopApp:
         )
         self.phone.request_permission(provisional=provisional)
 
-    def _action(self, text: str) -> None:
-        self._log(text)
+    def _action(self, text: str, **data: Any) -> None:
+        self._log(text, **data)
 
-    def _log(self, text: str, **extra: Any) -> None:
+    def _log(self, text: str, **data: Any) -> None:
         self.context.journal.record(
             Entry(
                 self.context.clock.now(),
@@ -186,5 +190,6 @@ class ShopApp:
                 "action",
                 f"{self.phone.name}: {text}",
                 device=self.phone.name,
+                data=data,
             )
         )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..apps import AppProfile
 from ..clock import Timer
 from ..errors import ScenarioError, Unsupported
-from ..journal import Entry
+from ..journal import Entry, plural, short_token
 from ..profiles import DeviceProfile
 from ..push.notification import Notification
 from .app import ShopApp
@@ -63,6 +63,7 @@ class EmulatedPhone:
         self.tokens_seen: list[str] = []
         self.installs = 0
         self._saver: Timer | None = None
+        self._held: list[Notification] = []
         self._device_id = context.ids.uuid4()
 
     # -- what the SDK asks the OS ----------------------------------------------
@@ -123,6 +124,7 @@ class EmulatedPhone:
             self._saver = None
         if self.state == "background":
             self.state = "foreground"
+            self._log("launch", "app back in the foreground")
             app.foregrounded()
             return
         if self.state == "foreground":
@@ -158,7 +160,15 @@ class EmulatedPhone:
         """Swipe the app from recents; some OEMs treat this as force-stop."""
         if not self.is_running():
             return
-        self._app().backgrounded()
+        app = self._app()
+        app.backgrounded()
+        queued = len(app.sdk.pending())
+        if queued:
+            self._log(
+                "kill",
+                f"{plural(queued, 'event')} still queued in the app's "
+                "storage; they go out after the next launch",
+            )
         if self.profile.background.swipe_away_force_stops:
             self.state = "force_stopped"
             self._log("kill", "swiped away; this OEM force-stops the app")
@@ -181,12 +191,22 @@ class EmulatedPhone:
         return self.install(profile)
 
     def go_offline(self) -> None:
-        """Lose the network."""
+        """Lose the network: uploads fail and pushes wait at the provider."""
         self.online = False
+        self._log("network", "offline")
 
     def go_online(self) -> None:
-        """Get the network back; the SDK flushes what it queued."""
+        """Get the network back: held pushes arrive, a running SDK flushes."""
         self.online = True
+        held, self._held = self._held, []
+        self._log(
+            "network", f"online again; {plural(len(held), 'held push')} arrive now"
+        )
+        if self.profile.push.service == "apns" and held:
+            # APNs stores one notification per app while the phone is offline.
+            held = held[-1:]
+        for notification in held:
+            self.deliver(notification)
         if self.app is not None and self.is_running():
             self.app.sdk.flush()
 
@@ -264,6 +284,20 @@ class EmulatedPhone:
 
     def deliver(self, notification: Notification) -> None:
         """Decide what the OS does with a push the provider accepted."""
+        if not self.online:
+            self._held.append(notification)
+            self.context.journal.record(
+                Entry(
+                    self.context.clock.now(),
+                    "phone",
+                    "outcome",
+                    f"{self.name}: push held by the provider while offline",
+                    token=notification.token,
+                    delivery_id=notification.delivery_id,
+                    device=self.name,
+                )
+            )
+            return
         notification = _rendered(notification)
         outcome, reason = self._judge(notification)
         delay = self.profile.background.push_delay
@@ -362,7 +396,7 @@ class EmulatedPhone:
 
     def _issue_token(self) -> str:
         token = self.context.issue_token(self.profile, self._app().profile, self)
-        self._log("token", f"push token issued: {token[:12]}…", token=token)
+        self._log("token", f"push token issued: {short_token(token)}", token=token)
         return token
 
     def _app(self) -> ShopApp:

@@ -20,7 +20,7 @@ import httpx
 
 from ..clock import Clock, Timer
 from ..ids import Ids
-from ..journal import Entry, Journal
+from ..journal import Entry, Journal, plural
 from .storage import Sandbox
 
 logger = logging.getLogger(__name__)
@@ -321,6 +321,7 @@ class MobileSdk:
 
     def _upload(self, batch: list[dict[str, Any]]) -> int | None:
         if not self.device.online:
+            self._log(f"offline: {plural(len(batch), 'event')} kept for later")
             return None
         body = {
             "batch": batch,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from harness.clock import Clock
-from harness.journal import Entry, Journal
-from harness.push.notification import Verdict, short_token
+from harness.journal import Entry, Journal, short_token
+from harness.push.notification import Verdict
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-__all__ = ["Notification", "PushEndpoint", "Verdict", "short_token"]
+__all__ = ["Notification", "PushEndpoint", "Verdict"]
 
 
 @dataclass(frozen=True)
@@ -69,11 +69,3 @@ class Verdict:
     token_dead: bool
     dead_since: datetime | None
     message_id: str | None
-
-
-def short_token(token: str) -> str:
-    """Shorten a token or endpoint URL for log lines and timeline text."""
-    if token.startswith("https://"):
-        host, _, rest = token[len("https://") :].partition("/")
-        return f"{host}/…{rest.rsplit('/', 1)[-1][:6]}…"
-    return f"{token[:4]}…" if len(token) > 4 else token

@@ -1,9 +1,9 @@
 """Render the scenario x device matrix of a run as plain text.
 
 Pure functions over :class:`Cell` outcomes, so the pytest plugin and tests build
-the same text. The grid keeps within the width where it can: profile names as
-column heads; else numbered columns and a legend; else profiles as rows; else the
-numbered grid split into blocks of columns.
+the same text. The grid has one layout, so runs compare line by line: a row per
+profile, a numbered column per scenario with a legend below; only when that is
+wider than the page is it split into blocks of columns.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from . import plural
 
 __all__ = ["NOT_RUN", "Cell", "Outcome", "render"]
 
-Outcome = Literal["pass", "FAIL", "skip"]
+Outcome = Literal["pass", "FAIL", "ERROR", "skip"]
 NOT_RUN = "-"
 WIDTH = 88
 _GAP = "  "
-_CELL = 4  # the widest outcome: pass, FAIL, skip
+_CELL = 5  # the widest outcome: ERROR
 
 Table = list[list[str]]
 
@@ -71,7 +71,8 @@ def _labels(cells: Sequence[Cell]) -> dict[str, str]:
 
 def _totals(cells: Sequence[Cell], rows: int, columns: int) -> str:
     counts = Counter(cell.outcome for cell in cells)
-    outcomes = ", ".join(f"{counts[o]} {o}" for o in ("pass", "FAIL", "skip"))
+    shown = ["pass", "FAIL", *(["ERROR"] if counts["ERROR"] else []), "skip"]
+    outcomes = ", ".join(f"{counts[o]} {o}" for o in shown)
     not_run = rows * columns - len(cells)
     rest = f", {not_run} not run" if not_run else ""
     return (
@@ -83,14 +84,9 @@ def _grid(labels: list[str], profiles: list[str], table: Table, width: int) -> s
     transposed = [list(column) for column in zip(*table, strict=True)] or [
         [] for _ in profiles
     ]
-    layouts = [
-        _table("scenario", labels, profiles, table),
-        _numbered("scenario", labels, profiles, table, width),
-        _numbered("profile", profiles, labels, transposed, width),
-    ]
-    for lines in layouts:
-        if all(len(line) <= width for line in lines):
-            return "\n".join(lines)
+    lines = _numbered("profile", profiles, labels, transposed, width)
+    if all(len(line) <= width for line in lines):
+        return "\n".join(lines)
     return "\n".join(_blocks(labels, profiles, table, width))
 
 
@@ -173,12 +169,11 @@ def _fill(text: str, width: int, first: str, rest: str) -> list[str]:
 
 
 def _failures(cells: Sequence[Cell]) -> str:
-    failed = [cell.nodeid for cell in cells if cell.outcome == "FAIL"]
+    failed = [c for c in cells if c.outcome in ("FAIL", "ERROR")]
     if not failed:
         return ""
-    return "\n".join(
-        [
-            f"failed ({plural(len(failed), 'cell')}):",
-            *(f"  {nodeid}" for nodeid in failed),
-        ]
-    )
+    lines = [f"failed ({plural(len(failed), 'cell')}):"]
+    for cell in failed:
+        note = "  (ERROR: the scenario raised)"
+        lines.append(f"  {cell.nodeid}" + (note if cell.outcome == "ERROR" else ""))
+    return "\n".join(lines)

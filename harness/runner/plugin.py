@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..errors import ConfigError, ExpectationFailed, UnknownName, Unsupported
+from ..errors import (
+    ConfigError,
+    ExpectationFailed,
+    ScenarioError,
+    UnknownName,
+    Unsupported,
+)
 from ..files import shown
 from ..profiles import DeviceProfile
 from ..scripts import Scenario, collect
@@ -55,6 +61,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         type=Path,
         help="folder of scenario files (default: <rootdir>/scenarios)",
+    )
+    group.addoption(
+        "--harness-timelines",
+        choices=("failures", "always"),
+        default="failures",
+        help="attach shoppers' timelines to failed cells only (default) or to "
+        "every cell; see passing ones with -rP",
     )
     group.addoption(
         "--harness-profiles",
@@ -162,7 +175,7 @@ class ScenarioRun:
         if cell is None:
             return
         old = self.cells.get(cell.nodeid)
-        if old is None or old.outcome != "FAIL":
+        if old is None or old.outcome not in ("FAIL", "ERROR"):
             self.cells[cell.nodeid] = cell
 
     def pytest_terminal_summary(
@@ -189,7 +202,7 @@ def _cell(report: pytest.TestReport) -> Cell | None:
     outcome: Outcome
     reason = ""
     if report.failed:
-        outcome = "FAIL"
+        outcome = "ERROR" if "error" in properties else "FAIL"
     elif report.skipped:
         outcome, reason = "skip", _skip_reason(report.longrepr)
     elif report.when == "call":
@@ -218,7 +231,7 @@ class ScenarioFile(pytest.File):
         """Yield ``<scenario>[<profile>]`` for each scenario, then each profile."""
         try:
             scenarios = collect(self.path)
-        except ConfigError as error:
+        except (ConfigError, ScenarioError) as error:
             raise self.CollectError(str(error)) from None
         for scenario in scenarios:
             for profile in self.selection.profiles:
@@ -284,11 +297,16 @@ class ScenarioItem(pytest.Item):
         except Unsupported:
             raise
         except (Exception, pytest.fail.Exception) as error:
+            if not isinstance(error, AssertionError | pytest.fail.Exception):
+                # Not a failed expectation: the scenario or the harness is broken.
+                self.user_properties.append(("error", type(error).__name__))
             timeline = _timeline(world)
             # A failed expectation's message already holds its shopper's timeline.
             if timeline not in str(error):
                 self.add_report_section("call", "timeline", timeline)
             raise
+        if self.config.getoption("harness_timelines") == "always":
+            self.add_report_section("call", "timeline", _timeline(world))
 
     def repr_failure(
         self,

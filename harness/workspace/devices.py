@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..journal import Entry
+from ..journal import Entry, short_token
 from .calls import Track
 from .errors import InvalidCall
 from .records import Device, Person
@@ -117,7 +117,7 @@ class DeviceBook:
         self._log(
             device,
             "device",
-            f"{_short(token)} ({platform}) {verb} on {who}, push_enabled={enabled}",
+            f"{_short(token)} ({platform}) {verb} on {who}, push_enabled={enabled!r}",
             anonymous_id=call.caller.anonymous_id,
         )
 
@@ -203,4 +203,4 @@ def _metric_of(call: Track) -> tuple[str, str]:
 
 
 def _short(token: str) -> str:
-    return f"token {token[:8]}…" if len(token) > 12 else f"token {token}"
+    return f"token {short_token(token)}"
