@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Field,
     ValidationInfo,
     field_validator,
 )
@@ -40,7 +41,16 @@ class Identify(_Strict):
 class Sdk(_Strict):
     """SDK settings the app passes at initialisation."""
 
-    flush_at: int = 20
+    @field_validator("flush_interval")
+    @classmethod
+    def _positive_interval(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError(
+                "flush_interval must be longer than 0s; the SDKs default to 30s"
+            )
+        return value
+
+    flush_at: Annotated[int, Field(ge=1, le=1000)] = 20
     flush_interval: Duration = timedelta(seconds=30)
     track_lifecycle: bool = True
     auto_track_push: bool = True

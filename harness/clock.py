@@ -18,6 +18,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
+RUNAWAY = 10_000
 DEFAULT_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -92,11 +93,23 @@ class Clock:
         self.run_until(self._now + step)
 
     def run_until(self, target: datetime) -> None:
-        """Run due timers in order up to ``target``, then stop the clock there."""
+        """Run due timers in order up to ``target``, then stop the clock there.
+
+        A timer that keeps scheduling itself for the same instant would never let
+        time move; after ``RUNAWAY`` timers at one instant the clock raises.
+        """
+        same_instant = 0
         while self._timers and self._timers[0].when <= target:
             timer = heapq.heappop(self._timers)
             if timer.cancelled:
                 continue
+            same_instant = same_instant + 1 if timer.when <= self._now else 0
+            if same_instant > RUNAWAY:
+                raise RuntimeError(
+                    f"timer {timer.label!r} keeps falling due at {self._now}; "
+                    "something reschedules itself with no delay. Give it a delay "
+                    "longer than zero."
+                )
             self._set(max(timer.when, self._now))
             logger.debug("timer %s due at %s", timer.label, timer.when)
             timer.callback()

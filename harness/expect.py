@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from .device.inbox import InboxItem
-from .errors import ExpectationFailed
+from .errors import ExpectationFailed, ScenarioError
 from .journal import short_token
 from .workspace import Delivery, Person
 
@@ -46,6 +46,11 @@ class Expect:
         within: tuple[timedelta, timedelta] | None = None,
     ) -> InboxItem:
         """Check that ``device`` showed a push, optionally naming ``containing``."""
+        if within is not None and after is None:
+            raise ScenarioError(
+                "push_shown(within=...) measures from a moment: pass after=, e.g. "
+                "after=cart_at where cart_at = world.clock.now()"
+            )
         items = _items(device)
         shown = [i for i in items if i.outcome.visible]
         if containing is not None:

@@ -62,7 +62,12 @@ def parse_duration(text: str) -> timedelta:
             f"{text!r} is not a duration; write a whole number and one unit "
             "of s, m, h, d or w, like 90m or 2d."
         )
-    return int(match[1]) * _UNITS[match[2]]
+    try:
+        return int(match[1]) * _UNITS[match[2]]
+    except OverflowError:
+        raise ValueError(
+            f"{text!r} is too long a duration; durations stay under 999999999 days"
+        ) from None
 
 
 def format_duration(delta: timedelta) -> str:
@@ -121,6 +126,10 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
         ]
     except yaml.YAMLError as error:
         return None, [Problem(file, DOCUMENT, _yaml_message(error))]
+    except RecursionError:
+        return None, [
+            Problem(file, DOCUMENT, "nests too deeply to read; flatten the YAML")
+        ]
 
 
 def parse_model(

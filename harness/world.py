@@ -126,8 +126,10 @@ class World:
 
     def mobile_browser(self, owner: Shopper) -> EmulatedBrowser:
         """Return the shopper's mobile browser, a second client beside the device."""
+        count = 1 + sum(type(d) is EmulatedBrowser for d in self._devices[owner.role])
+        suffix = f" #{count}" if count > 1 else ""
         browser = EmulatedBrowser(
-            f"{owner.role}'s mobile browser",
+            f"{owner.role}'s mobile browser{suffix}",
             self.context,
             vapid_public_key=self.env.keys.vapid_public_key,
         )

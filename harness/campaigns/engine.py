@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from liquid.exceptions import LiquidError
+
 from ..journal import Entry
 from ..workspace import Device, Event, Person, Workspace
 from .spec import Campaign, EmailMessage, PushMessage, Send, Step, render
@@ -76,11 +78,17 @@ class CampaignEngine:
         for event in sorted(events, key=lambda e: e.timestamp):
             for campaign in self.campaigns:
                 window = campaign.trigger.anonymous_window
-                if (
-                    campaign.trigger.event == event.name
-                    and now - event.timestamp <= window
-                ):
+                if campaign.trigger.event != event.name:
+                    continue
+                if now - event.timestamp <= window:
                     self._enter(campaign, person, event)
+                else:
+                    self._note_person(
+                        person,
+                        f"{campaign.name!r} not entered: the "
+                        f"stitched {event.name!r} is older than the "
+                        f"{window} window for anonymous triggers",
+                    )
 
     def _enter(self, campaign: Campaign, person: Person, event: Event) -> None:
         active = any(
@@ -131,20 +139,45 @@ class CampaignEngine:
         person, name = journey.person, journey.campaign.name
         devices = [d for d in self.workspace.devices.of(person) if d.push_enabled]
         context = self._context(journey)
-        if send.push is not None and devices:
-            self.messenger.push(person, devices, _push(send.push, context), name)
+        try:
+            push = _push(send.push, context) if send.push else None
+            email = (
+                _email(send.otherwise_email, context) if send.otherwise_email else None
+            )
+        except LiquidError as error:
+            journey.done = True
+            first = str(error).splitlines()[0]
+            self._note(
+                journey,
+                f"message failed to render ({first}); nothing sent. "
+                "Fix the template in the campaign file.",
+            )
+            return
+        if push is not None and devices:
+            self.messenger.push(person, devices, push, name)
             return
         reason = "no device with push enabled" if send.push else "email step"
-        if send.otherwise_email is None:
+        if email is None:
             self._note(journey, f"nothing sent: {reason} and no email fallback")
             return
         self._note(journey, f"falling back to email: {reason}")
-        self.messenger.email(person, _email(send.otherwise_email, context), name)
+        self.messenger.email(person, email, name)
 
     def _context(self, journey: Journey) -> dict[str, Any]:
         person = journey.person
         customer = {**person.attributes, "id": person.id, "email": person.email}
         return {"event": journey.trigger.properties, "customer": customer}
+
+    def _note_person(self, person: Person, text: str) -> None:
+        self.workspace.journal.record(
+            Entry(
+                self.workspace.clock.now(),
+                "campaign",
+                "journey",
+                text,
+                person=person.cio_id,
+            )
+        )
 
     def _note(self, journey: Journey, text: str) -> None:
         journey.log.append(text)

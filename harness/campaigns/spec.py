@@ -17,6 +17,7 @@ Templates are Liquid, rendered with ``event`` (the trigger's properties) and
 
 from __future__ import annotations
 
+import difflib
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -41,10 +42,21 @@ class _Strict(BaseModel):
 
 def _liquid(value: str) -> str:
     try:
-        TEMPLATES.from_string(value)
+        analysis = TEMPLATES.from_string(value).analyze(include_partials=False)
     except LiquidError as error:
         first = str(error).splitlines()[0]
         raise ValueError(f"not a valid Liquid template: {first}") from None
+    for name in analysis.filters:
+        if name not in TEMPLATES.filters:
+            near = difflib.get_close_matches(name, list(TEMPLATES.filters), n=1)
+            hint = f"; did you mean {near[0]}?" if near else ""
+            raise ValueError(f"unknown Liquid filter {name!r}{hint}")
+    for tag in analysis.tags:
+        if tag in ("include", "render"):
+            raise ValueError(
+                f"campaign templates cannot {tag} other templates; write the text "
+                "inline"
+            )
     return value
 
 

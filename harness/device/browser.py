@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -120,7 +121,18 @@ class EmulatedBrowser:
         self._register_subscription()
 
     def log_out(self) -> None:
-        """Log out: ``analytics.reset()`` clears both cookies."""
+        """Log out: take the subscription off the person, then ``reset()``.
+
+        ``analytics.reset()`` clears both cookies. Deleting the web device first
+        mirrors what the mobile SDKs' clearIdentify does (emulator policy).
+        """
+        self._log("action", "logged out")
+        if self.subscription is not None and self.user_id:
+            self._send(
+                "track",
+                event="Device Deleted",
+                device={"token": self.subscription["endpoint"], "type": "web"},
+            )
         self.cookies.pop("ajs_user_id", None)
         self.cookies.pop("ajs_anonymous_id", None)
 
@@ -145,24 +157,21 @@ class EmulatedBrowser:
             self.subscription = None
 
     def deliver(self, notification: Notification) -> None:
-        """Decrypt a push with this browser's keys and show it if allowed."""
-        if self._keys is None:
-            raise ScenarioError(f"{self.name} got a push but never subscribed")
-        plain = json.loads(decrypt(notification.raw, self._keys, self._auth))
-        shown = Notification(
-            **{
-                **notification.__dict__,
-                "title": plain.get("title"),
-                "body": plain.get("body"),
-            }
-        )
+        """Decrypt a push with this browser's keys and show it if allowed.
+
+        The service worker reports delivered when it shows a push and opened when
+        it is clicked, through the web SDK (the exact Customer.io service-worker
+        calls are not public; this is the emulator's policy).
+        """
+        shown, problem = self._open(notification)
         allowed = self.permission == "granted"
-        item = InboxItem(
-            shown,
-            Outcome.SHOWN if allowed else Outcome.DROPPED,
-            "permission granted" if allowed else "permission not granted",
-            self.context.clock.now(),
-        )
+        if problem is not None:
+            outcome, reason = Outcome.DROPPED, problem
+        elif allowed:
+            outcome, reason = Outcome.SHOWN, "permission granted"
+        else:
+            outcome, reason = Outcome.DROPPED, "permission not granted"
+        item = InboxItem(shown, outcome, reason, self.context.clock.now())
         self.inbox.add(item)
         self.context.journal.record(
             Entry(
@@ -171,14 +180,60 @@ class EmulatedBrowser:
                 "outcome",
                 f"{self.name}: push {item.title!r} {item.outcome.value}: {item.reason}",
                 token=notification.token,
-                delivery_id=notification.delivery_id,
+                delivery_id=shown.delivery_id,
                 device=self.name,
             )
         )
+        if outcome.visible and shown.delivery_id:
+            self._metric("delivered", shown)
 
     def tap(self, item: InboxItem) -> None:
-        """Click a notification (the service worker opens the link)."""
+        """Click a notification: the service worker reports the open."""
+        if not item.outcome.visible:
+            raise ScenarioError(
+                f"cannot click a notification that was {item.outcome.value} "
+                f"({item.reason})"
+            )
+        if item.tapped_at is not None:
+            raise ScenarioError(f"notification {item.title!r} was already clicked")
         item.tapped_at = self.context.clock.now()
+        self._log("tap", f"notification {item.title!r} clicked")
+        if item.delivery_id:
+            self._metric("opened", item.notification)
+
+    def _open(self, notification: Notification) -> tuple[Notification, str | None]:
+        """Decrypt the payload; return the readable push or why it can't be read."""
+        if self._keys is None:
+            return notification, "the browser holds no subscription keys"
+        if not notification.raw:
+            return notification, "push without a payload: nothing to show"
+        try:
+            plain = json.loads(decrypt(notification.raw, self._keys, self._auth))
+        except Exception as error:  # any failure to decrypt or parse is the same
+            return notification, f"payload could not be decrypted or read ({error})"
+        if not isinstance(plain, dict):
+            return notification, "payload is not a JSON object"
+        raw_data = plain.get("data")
+        fields = raw_data if isinstance(raw_data, dict) else {}
+        data = {str(k): str(v) for k, v in fields.items()}
+        return replace(
+            notification,
+            title=plain.get("title"),
+            body=plain.get("body"),
+            data=data,
+            delivery_id=data.get("CIO-Delivery-ID") or notification.delivery_id,
+        ), None
+
+    def _metric(self, metric: str, notification: Notification) -> None:
+        self._send(
+            "track",
+            event="Report Delivery Event",
+            properties={
+                "metric": metric,
+                "deliveryId": notification.delivery_id,
+                "recipient": notification.token,
+            },
+        )
 
     def _subscribe(self) -> None:
         if not self.vapid_public_key:

@@ -149,9 +149,15 @@ class EmulatedPhone:
                     after, self._battery_kill, f"{self.name} battery saver"
                 )
 
+    def _end_process(self, state: str = "not_running") -> None:
+        """End the app's process: in-memory state, timers and all."""
+        self.state = state
+        if self.app is not None:
+            self.app.sdk.stop()
+
     def _battery_kill(self) -> None:
         if self.state == "background":
-            self.state = "not_running"
+            self._end_process()
             self._log(
                 "kill", "the OEM battery saver ended the backgrounded app's process"
             )
@@ -170,25 +176,53 @@ class EmulatedPhone:
                 "storage; they go out after the next launch",
             )
         if self.profile.background.swipe_away_force_stops:
-            self.state = "force_stopped"
+            self._end_process("force_stopped")
             self._log("kill", "swiped away; this OEM force-stops the app")
         else:
-            self.state = "not_running"
+            self._end_process()
             self._log("kill", "swiped away; the process ended")
 
     def uninstall(self) -> None:
         """Remove the app: its storage goes, its token dies after the lag."""
-        self._app()
-        if self.token is not None:
+        app = self._app()
+        queued = len(app.sdk.pending())
+        self._end_process()
+        app.sandbox.wipe()
+        if self.token is not None and self._rotates("reinstall"):
             self.context.unregister_token(self.profile, self.token)
-        self._log("uninstall", "app uninstalled; storage wiped")
-        self.app, self.token, self.state = None, None, "not_installed"
+            self.token = None
+        lost = f"; {plural(queued, 'unsent event')} lost with it" if queued else ""
+        self._log("uninstall", f"app uninstalled; storage wiped{lost}")
+        self.app, self.state = None, "not_installed"
 
     def reinstall(self, app: AppProfile | None = None) -> ShopApp:
         """Uninstall and install again: new storage, new anonymous id, new token."""
         profile = app or self._app().profile
         self.uninstall()
         return self.install(profile)
+
+    def rotate_token(self) -> str:
+        """Have the push service replace this install's token while it runs.
+
+        A running app hears of it (FCM's onNewToken, a new APNs registration) and,
+        if its app profile registers rotated tokens, passes it to the SDK at once;
+        otherwise the new token reaches the SDK at the next launch.
+        """
+        app = self._app()
+        old = self.token
+        if old is not None:
+            self.context.unregister_token(self.profile, old)
+        self.token = self._issue_token()
+        self.tokens_seen.append(self.token)
+        self._log(
+            "token", f"token rotated from {short_token(old or '-')}", token=self.token
+        )
+        if self.is_running() and app.profile.register_rotated_token:
+            app.token_ready(self.token)
+        return self.token
+
+    def _rotates(self, trigger: str) -> bool:
+        return trigger in self.profile.token.rotates_on
 
     def go_offline(self) -> None:
         """Lose the network: uploads fail and pushes wait at the provider."""
@@ -214,27 +248,27 @@ class EmulatedPhone:
 
     def log_in(self, shopper: Shopper) -> None:
         """Log in to the app."""
-        self._app().log_in(shopper)
+        self._running().log_in(shopper)
 
     def create_account(self, shopper: Shopper) -> None:
         """Sign up in the app."""
-        self._app().create_account(shopper)
+        self._running().create_account(shopper)
 
     def log_out(self) -> None:
         """Log out of the app."""
-        self._app().log_out()
+        self._running().log_out()
 
     def view(self, product: Product) -> None:
         """Open a product in the app."""
-        self._app().view(product)
+        self._running().view(product)
 
     def add_to_cart(self, product: Product, qty: int = 1) -> None:
         """Add a product to the cart in the app."""
-        self._app().add_to_cart(product, qty)
+        self._running().add_to_cart(product, qty)
 
     def complete_order(self, product: Product, qty: int = 1) -> None:
         """Place the order in the app."""
-        self._app().complete_order(product, qty)
+        self._running().complete_order(product, qty)
 
     # -- permission ------------------------------------------------------------
 
@@ -275,7 +309,7 @@ class EmulatedPhone:
         )
         runtime = self.profile.permission.model == "android_runtime"
         if not enabled and runtime and self.is_running():
-            self.state = "not_running"
+            self._end_process()
             self._log(
                 "kill", "Android ends the app's process when a permission is revoked"
             )
@@ -321,6 +355,15 @@ class EmulatedPhone:
             raise ScenarioError(
                 f"cannot tap a notification that was {item.outcome.value}"
                 f" ({item.reason})"
+            )
+        if item.tapped_at is not None:
+            raise ScenarioError(
+                f"notification {item.title!r} was already tapped; the OS removes a "
+                "notification once it is opened"
+            )
+        if item.notification.token != self.token or self.app is None:
+            raise ScenarioError(
+                f"notification {item.title!r} belongs to an install that is gone"
             )
         item.tapped_at = self.context.clock.now()
         self._log(
@@ -398,6 +441,15 @@ class EmulatedPhone:
         token = self.context.issue_token(self.profile, self._app().profile, self)
         self._log("token", f"push token issued: {short_token(token)}", token=token)
         return token
+
+    def _running(self) -> ShopApp:
+        app = self._app()
+        if not self.is_running():
+            raise ScenarioError(
+                f"{self.name}: the app is {self.state.replace('_', ' ')}; call "
+                "launch() before using it"
+            )
+        return app
 
     def _app(self) -> ShopApp:
         if self.app is None:

@@ -233,6 +233,13 @@ class MobileSdk:
             )
         self.refresh_device_attributes()
 
+    def stop(self) -> None:
+        """End with the process: the flush timer dies, the queue stays on disk."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._session_token = None
+
     def pending(self) -> list[dict[str, Any]]:
         """Return the events still waiting in the queue."""
         return list(self.sandbox.get("queue", []))

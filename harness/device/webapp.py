@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..apps import AppProfile
-from ..errors import ScenarioError
+from ..errors import ScenarioError, Unsupported
 from ..profiles import DeviceProfile
 from .browser import EmulatedBrowser
 from .context import Context
@@ -86,6 +86,43 @@ class WebAppDevice(EmulatedBrowser):
             self.context.push.webpush.unsubscribe(self.subscription["endpoint"])
         self.subscription, self.cookies, self.on_home_screen = None, {}, False
         self._log("uninstall", "site data cleared; subscription dropped")
+
+    def reinstall(self, app: AppProfile | None = None) -> None:
+        """Clear site data and open the site again: a new anonymous id and no
+        subscription until the shopper allows notifications again."""
+        profile = app or self._app()
+        self.uninstall()
+        self.install(profile)
+
+    def create_account(self, shopper: Shopper) -> None:
+        """Sign up on the site: the web app identifies as on login."""
+        self.log_in(shopper)
+
+    def swipe_away(self) -> None:
+        """Refuse: a browser tab has no app process to swipe away."""
+        raise Unsupported(
+            f"{self.profile.name} is a browser: a tab has no app "
+            "process to swipe away or force-stop"
+        )
+
+    def rotate_token(self) -> str:
+        """Refuse: Web Push subscriptions do not rotate like device tokens."""
+        raise Unsupported(
+            f"{self.profile.name} is a browser: a Web Push "
+            "subscription does not rotate; revoke permission or "
+            "uninstall() to end it"
+        )
+
+    def go_offline(self) -> None:
+        """Refuse: an offline browser is not modelled yet."""
+        raise Unsupported(
+            f"{self.profile.name}: an offline browser (the web SDK's "
+            "retry queue in localStorage) is not modelled yet"
+        )
+
+    def go_online(self) -> None:
+        """Refuse: an offline browser is not modelled yet."""
+        self.go_offline()
 
     def _app(self) -> AppProfile:
         if self.app_profile is None:

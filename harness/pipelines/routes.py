@@ -24,6 +24,10 @@ from . import wire
 logger = logging.getLogger(__name__)
 
 Directory = Callable[[str], Workspace | None]
+NO_KEY = (
+    "unknown or missing write key; send Basic auth with the write key as username "
+    "and an empty password, or writeKey in the body"
+)
 PATHS = sorted(wire.TYPES | {"batch"} | set(wire.SHORT))
 
 
@@ -57,31 +61,29 @@ def create_app(directory: Directory, api_host: str) -> Starlette:
 
 def _call(directory: Directory, kind: str, request: Request, raw: bytes) -> Reply:
     strict = request.headers.get("x-strict-mode") == "1"
-    try:
-        body = wire.decode_body(raw, request.headers.get("content-encoding"))
-    except wire.WireError as error:
-        return _error(error.status, str(error))
-    key = wire.write_key(request.headers.get("authorization"), body)
-    workspace = directory(key) if key else None
-    if workspace is None:
-        return _error(
-            401,
-            "unknown or missing write key; send Basic auth with the "
-            "write key as username and an empty password, or writeKey in "
-            "the body",
-        )
+    header = request.headers.get("authorization")
     limit = wire.BATCH_LIMIT if kind == "batch" else wire.REQUEST_LIMIT
     try:
-        if len(raw) > limit:
-            raise wire.WireError(
-                f"request is {len(raw)} bytes; the limit for /{kind} is {limit}"
-            )
+        body, size = wire.decode_body(
+            raw, request.headers.get("content-encoding"), limit
+        )
+    except wire.TooLarge as error:
+        return _refuse(
+            directory(wire.write_key(header, {}) or ""), kind, str(error), strict
+        )
+    except wire.WireError as error:
+        workspace = directory(wire.write_key(header, {}) or "")
+        if workspace is not None:
+            workspace.reject(str(error), source=f"/{kind}")
+        return _error(error.status, str(error))
+    key = wire.write_key(header, body)
+    workspace = directory(key) if key else None
+    if workspace is None:
+        return _error(401, NO_KEY)
+    try:
         parsed = wire.items(kind, body, workspace.clock.now())
     except wire.WireError as error:
-        if strict:
-            return _error(400, str(error))
-        workspace.reject(str(error), source=f"/{kind}")
-        return _json(200, {})
+        return _refuse(workspace, kind, str(error), strict)
     problems = [item.problem for item in parsed if item.problem]
     if strict:
         problems += _refusals(workspace, parsed)
@@ -97,6 +99,21 @@ def _call(directory: Directory, kind: str, request: Request, raw: bytes) -> Repl
             if strict:
                 return _error(400, str(error))
             workspace.reject(str(error), source=f"/{kind}")
+    return _json(200, {})
+
+
+def _refuse(
+    workspace: Workspace | None, kind: str, problem: str, strict: bool
+) -> Reply:
+    """Refuse a whole request: 400 in strict mode, else 200 and keep the reason.
+
+    Oversized requests get 200 and are not processed, as the API documents.
+    """
+    if workspace is None:
+        return _error(401, NO_KEY)
+    if strict:
+        return _error(400, problem)
+    workspace.reject(problem, source=f"/{kind}")
     return _json(200, {})
 
 

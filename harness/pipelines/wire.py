@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import json
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +42,10 @@ class WireError(Exception):
         self.status = status
 
 
+class TooLarge(WireError):
+    """Raised when a request is over the documented size limit."""
+
+
 @dataclass(frozen=True)
 class Item:
     """One call of a request: parsed, or the reason it was refused."""
@@ -52,28 +56,60 @@ class Item:
     size: int
 
 
-def decode_body(raw: bytes, content_encoding: str | None) -> dict[str, Any]:
-    """Return the request's JSON object, un-gzipped when the header says so."""
+def decode_body(
+    raw: bytes, content_encoding: str | None, limit: int
+) -> tuple[dict[str, Any], int]:
+    """Return the request's JSON object and its size once un-gzipped.
+
+    A gzip body is inflated only up to ``limit``; past it :class:`TooLarge` is
+    raised, so a small compressed body cannot expand without bound.
+    """
     if content_encoding and content_encoding.strip().lower() == "gzip":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as error:
-            raise WireError(
-                f"body is not valid gzip ({error}); send the gzip bytes, or drop the "
-                "Content-Encoding: gzip header for a plain body"
-            ) from error
+        raw = _gunzip(raw, limit)
+    if len(raw) > limit:
+        raise TooLarge(f"request is {len(raw)} bytes; the limit here is {limit}")
+    if not raw.strip():
+        raise WireError('body is empty; send one JSON object such as {"userId": ...}')
     try:
-        body = json.loads(raw or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as error:
         raise WireError(
             f"body is not valid JSON ({error}); send one JSON object"
-        ) from error
+        ) from None
+    except RecursionError:
+        raise WireError("body nests too deeply to read; flatten the JSON") from None
     if not isinstance(body, dict):
         raise WireError(
-            f"body is a JSON {type(body).__name__}, not an object; send "
+            f"body is a JSON {_json_type(body)}, not an object; send "
             '{"userId": ..., ...} or {"batch": [...]}'
         )
-    return body
+    return body, len(raw)
+
+
+def _gunzip(raw: bytes, limit: int) -> bytes:
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        plain = inflater.decompress(raw, limit + 1)
+    except zlib.error as error:
+        raise WireError(
+            f"body is not valid gzip ({error}); send the gzip bytes, or drop the "
+            "Content-Encoding: gzip header for a plain body"
+        ) from None
+    if len(plain) > limit or inflater.unconsumed_tail:
+        raise TooLarge(f"gzip body inflates past {limit} bytes, the limit here")
+    return plain
+
+
+def _json_type(value: object) -> str:
+    names = {
+        list: "array",
+        str: "string",
+        int: "number",
+        float: "number",
+        bool: "boolean",
+        type(None): "null",
+    }
+    return names.get(type(value), type(value).__name__)
 
 
 def write_key(authorization: str | None, body: dict[str, Any]) -> str | None:
@@ -81,7 +117,7 @@ def write_key(authorization: str | None, body: dict[str, Any]) -> str | None:
     if authorization and authorization.lower().startswith("basic "):
         try:
             decoded = base64.b64decode(authorization[6:].strip()).decode()
-        except (binascii.Error, UnicodeDecodeError):
+        except (binascii.Error, ValueError):
             return None
         return decoded.split(":", 1)[0] or None
     key = body.get("writeKey")
@@ -105,7 +141,7 @@ def items(kind: str, body: dict[str, Any], now: datetime) -> list[Item]:
 
 
 def _item(index: int | None, kind: str, data: dict[str, Any], now: datetime) -> Item:
-    size = len(json.dumps(data, separators=(",", ":")))
+    size = len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
     where = "" if index is None else f"batch[{index}]: "
     try:
         if size > REQUEST_LIMIT:
@@ -128,8 +164,10 @@ def _call(kind: str, data: dict[str, Any], now: datetime) -> Call:
             raise ValueError('track needs "event", a non-empty string')
         return Track(caller, event, _mapping(data, "properties"))
     if kind in ("page", "screen"):
-        name = data.get("name") or ""
-        return Track(caller, str(name), _mapping(data, "properties"), kind=kind)
+        name = data.get("name")
+        if name is not None and not isinstance(name, str):
+            raise ValueError(f'"name" must be a string, not {type(name).__name__}')
+        return Track(caller, name or "", _mapping(data, "properties"), kind=kind)
     if kind == "alias":
         previous = data.get("previousId")
         if not caller.user_id or not isinstance(previous, str) or not previous:

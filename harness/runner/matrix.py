@@ -70,7 +70,7 @@ def _labels(cells: Sequence[Cell]) -> dict[str, str]:
 
 
 def _totals(cells: Sequence[Cell], rows: int, columns: int) -> str:
-    counts = Counter(cell.outcome for cell in cells)
+    counts: Counter[str] = Counter(cell.outcome for cell in cells)
     shown = ["pass", "FAIL", *(["ERROR"] if counts["ERROR"] else []), "skip"]
     outcomes = ", ".join(f"{counts[o]} {o}" for o in shown)
     not_run = rows * columns - len(cells)

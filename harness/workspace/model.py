@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from ..clock import Clock
 from ..ids import Ids
-from ..journal import Entry, Journal
+from ..journal import Entry, Journal, plural
 from .calls import Alias, Call, Caller, Group, Identify, Track
 from .devices import DeviceBook
 from .errors import InvalidCall
@@ -73,9 +73,13 @@ class Workspace:
     # -- lookups ---------------------------------------------------------------
 
     def find(self, identifier: str) -> Person | None:
-        """Return the person an id, email or ``cio_`` id names, if any."""
-        if identifier.startswith("cio_"):
-            return self.people.get(identifier[4:])
+        """Return the person an id, email or ``cio_`` id names, if any.
+
+        A ``cio_`` prefix names a cio_id; an id that merely starts with ``cio_``
+        is still found by id.
+        """
+        if identifier.startswith("cio_") and identifier[4:] in self.people:
+            return self.people[identifier[4:]]
         if "@" in identifier:
             cio_id = self._by_email.get(identifier.lower())
         else:
@@ -99,11 +103,21 @@ class Workspace:
     # -- calls -----------------------------------------------------------------
 
     def apply(self, call: Call) -> None:
-        """Apply one parsed call; a repeated messageId is ignored."""
+        """Apply one parsed call; a repeated messageId is ignored.
+
+        The call is checked first, so a refused call changes nothing and does not
+        use up its messageId: a corrected retry with the same id still lands.
+        """
+        self.check(call)
         message_id = call.caller.message_id
         if message_id is not None:
             if message_id in self._message_ids:
-                logger.debug("duplicate messageId %s ignored", message_id)
+                self._note(
+                    call.caller,
+                    "duplicate",
+                    f"messageId {message_id} seen "
+                    "before; the call is ignored as a retry",
+                )
                 return
             self._message_ids.add(message_id)
         if isinstance(call, Identify):
@@ -127,6 +141,10 @@ class Workspace:
         elif isinstance(call, Alias) and not caller.user_id:
             raise InvalidCall("alias needs a userId and a previousId")
         elif isinstance(call, Track):
+            if call.kind == "track" and not call.name:
+                raise InvalidCall("track needs an event name")
+            if not (caller.user_id or caller.anonymous_id):
+                raise InvalidCall(f"{call.kind} needs a userId or an anonymousId")
             self.devices.check(call)
 
     def _identify(self, call: Identify) -> None:
@@ -221,9 +239,19 @@ class Workspace:
 
     def _set_traits(self, person: Person, traits: dict[str, Any]) -> None:
         email = traits.get("email")
-        if isinstance(email, str) and email and person.email is None:
-            person.email = email.lower()
-            self._index(person)
+        if isinstance(email, str) and email and person.email != email.lower():
+            holder = self.find(email)
+            if holder is not None and holder is not person:
+                self._note_person(
+                    person,
+                    "attribute",
+                    f"Attribute Update Failure: "
+                    f"email {email} belongs to {holder.label}; kept "
+                    f"on {holder.label}",
+                )
+            elif person.email is None:
+                person.email = email.lower()
+                self._index(person)
         person.attributes.update({k: v for k, v in traits.items() if k != "email"})
 
     def _index(self, person: Person) -> None:
@@ -250,16 +278,27 @@ class Workspace:
         cutoff = self.clock.now() - STITCH_WINDOW
         held = self._anonymous_events.pop(anonymous_id, [])
         moved = [e for e in held if e.timestamp >= cutoff]
+        left = [e for e in held if e.timestamp < cutoff]
+        if left:
+            self._anonymous_events[anonymous_id] = left
         for event in moved:
             event.person = person.cio_id
-        names = ", ".join(sorted({e.name for e in moved})) or "no events"
+        names = ", ".join(sorted({e.name or e.kind for e in moved}))
+        text = (
+            f"anonymous {anonymous_id} merged into {person.label} by {via}: "
+            f"{plural(len(moved), 'event')}" + (f" ({names})" if names else "")
+        )
+        if left:
+            text += (
+                f"; {plural(len(left), 'older event')} left behind, past the "
+                f"{STITCH_WINDOW.days}-day window"
+            )
         self.journal.record(
             Entry(
                 self.clock.now(),
                 "workspace",
                 "merge",
-                f"anonymous {anonymous_id} merged into {person.label} by {via}: "
-                f"{len(moved)} events ({names})",
+                text,
                 person=person.cio_id,
                 anonymous_id=anonymous_id,
             )
