@@ -202,12 +202,13 @@ def _run(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
         f"--harness-seed={selection.seed}",
         f"--junitxml={junit}",
         f"--harness-timelines={args.timelines}",
-        *(["-rP"] if args.timelines == "always" else []),
         # harness is imported before pytest starts, and with it faker and anyio,
         # whose pytest plugins then cannot be rewritten; nothing is lost.
         "-W",
         f"ignore:{_ALREADY_IMPORTED}:pytest.PytestAssertRewriteWarning",
         *extra,
+        # After the user's own -r, so the passing cells' timelines still print.
+        *(["-rP"] if args.timelines == "always" else []),
     ]
     logger.info("running pytest %s", " ".join(pytest_args))
     status = int(pytest.main(pytest_args))
@@ -294,7 +295,7 @@ def _scenarios(folder: Path) -> list[Scenario]:
         except Exception as error:  # any import error is the file's problem
             message = (
                 f"cannot be imported ({type(error).__name__}: {error}); fix the "
-                "file, or run pytest on it to see the traceback."
+                "file, or run python on it to see the traceback."
             )
             problems.append(Problem(shown(path), "(document)", message))
             continue

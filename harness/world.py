@@ -34,7 +34,7 @@ from .workspace import Person, Workspace
 logger = logging.getLogger(__name__)
 
 Device = EmulatedPhone | WebAppDevice
-UNITS = {"weeks", "days", "hours", "minutes", "seconds", "milliseconds"}
+UNITS = {"weeks", "days", "hours", "minutes", "seconds", "milliseconds", "microseconds"}
 
 
 class World:

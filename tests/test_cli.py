@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -223,13 +224,23 @@ def run(project: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def section(stdout: str, title: str) -> str:
+    """Return the section of a run's output whose title line holds ``title``."""
+    lines = stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if title in line)
+    rest = lines[first + 1 :]
+    # The next section, or pytest's note of the junit file, which holds a tmp path.
+    ends = (
+        i
+        for i, line in enumerate(rest)
+        if line.startswith("=") or "generated xml file" in line
+    )
+    return "\n".join(lines[first : first + 1 + next(ends, len(rest))]) + "\n"
+
+
 def matrix(stdout: str) -> str:
     """Return the matrix section of a run's output, title line first."""
-    lines = stdout.splitlines()
-    first = next(i for i, line in enumerate(lines) if "device matrix" in line)
-    rest = lines[first + 1 :]
-    end = next((i for i, line in enumerate(rest) if line.startswith("=")), len(rest))
-    return "\n".join(lines[first : first + 1 + end]) + "\n"
+    return section(stdout, "device matrix")
 
 
 def test_run_exits_with_pytests_status_and_prints_the_matrix(project: Path) -> None:
@@ -240,9 +251,11 @@ def test_run_exits_with_pytests_status_and_prints_the_matrix(project: Path) -> N
         =============== scenario x device matrix (app reference, seed 0) ===============
         2 scenarios x 2 profiles: 2 pass, 1 FAIL, 1 skip
 
-        scenario         desktop-chrome  ios-17-iphone
-        browses          pass            pass
-        fails_on_phones  skip            FAIL
+        profile         1      2
+        desktop-chrome  pass   skip
+        ios-17-iphone   pass   FAIL
+
+        columns: 1 browses  2 fails_on_phones
 
         skipped (1 cell):
           - fails_on_phones needs native_app; desktop-chrome has web_push
@@ -259,6 +272,27 @@ def test_run_passes_pytest_arguments_through(project: Path) -> None:
     assert result.returncode == 0, result.stdout
     assert "2 passed, 2 deselected" in result.stdout
     assert (project / "out.xml").is_file()
+
+
+def test_run_with_timelines_always_prints_passing_cells_timelines(
+    project: Path,
+) -> None:
+    result = run(project, "run", "--timelines", "always", "-k", "browses")
+
+    output = f"exit {result.returncode}\n{section(result.stdout, ' PASSES ')}"
+    # The shopper's name and id come from Faker; the rest is locked.
+    assert re.sub(r"\(user id [^)]*\)", "(user id ...)", output) == snapshot("""
+        exit 0
+        ==================================== PASSES ====================================
+        ___________________________ browses[desktop-chrome] ____________________________
+        ---------------------------- Captured timeline call ----------------------------
+        timeline of shopper (user id ...) on desktop-chrome with app reference:
+          no profile exists for them: the workspace never learned who they are
+        ____________________________ browses[ios-17-iphone] ____________________________
+        ---------------------------- Captured timeline call ----------------------------
+        timeline of shopper (user id ...) on ios-17-iphone with app reference:
+          no profile exists for them: the workspace never learned who they are
+        """)
 
 
 def test_run_with_nothing_matched_says_so_and_exits_5(project: Path) -> None:

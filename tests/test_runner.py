@@ -1,4 +1,4 @@
-"""The runner: the matrix text, and the pytest plugin driven through pytester."""
+"""The pytest plugin, driven through pytester; the matrix text is in test_matrix."""
 
 from __future__ import annotations
 
@@ -9,139 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.runner.matrix import Cell, Outcome, render
-
 pytest_plugins = ["pytester"]
 
 REPO = Path(__file__).resolve().parents[1]
 TWO = "--harness-profiles=ios-17-iphone,desktop-chrome"
 ALL_PROFILES = sorted(path.stem for path in (REPO / "device-profiles").glob("*.yaml"))
-
-
-def cell(scenario: str, profile: str, outcome: Outcome, reason: str = "") -> Cell:
-    return Cell(
-        f"scenarios/s.py::{scenario}[{profile}]", scenario, profile, outcome, reason
-    )
-
-
-def grid(*rows: tuple[str, str], profiles: list[str]) -> list[Cell]:
-    """Build cells from rows of (scenario, outcome letters: p, F, s, -)."""
-    kinds: dict[str, Outcome] = {"p": "pass", "F": "FAIL", "s": "skip"}
-    return [
-        cell(name, profile, kinds[letter], "why" if letter == "s" else "")
-        for name, letters in rows
-        for profile, letter in zip(profiles, letters, strict=True)
-        if letter != "-"
-    ]
-
-
-# -- the matrix text ------------------------------------------------------------------
-
-
-def test_matrix_heads_columns_with_profile_names_when_they_fit() -> None:
-    cells = grid(("login", "pF"), ("logout", "ps"), profiles=["ios-17", "web"])
-
-    assert render(cells, ["ios-17", "web"]) == textwrap.dedent("""\
-        2 scenarios x 2 profiles: 2 pass, 1 FAIL, 1 skip
-
-        scenario  ios-17  web
-        login     pass    FAIL
-        logout    pass    skip
-
-        skipped (1 cell):
-          - why
-            on logout[web]
-
-        failed (1 cell):
-          scenarios/s.py::login[web]""")
-
-
-def test_matrix_numbers_columns_when_seven_profiles_are_too_wide() -> None:
-    cells = grid(("reinstall", "ppppsps"), profiles=ALL_PROFILES)
-
-    text = render(cells, ALL_PROFILES)
-
-    assert text.splitlines()[2:6] == [
-        "scenario   1     2     3     4     5     6     7",
-        "reinstall  pass  pass  pass  pass  skip  pass  skip",
-        "",
-        "columns: 1 android-12-samsung  2 android-13-xiaomi  3 android-14-pixel  "
-        "4 desktop-chrome",
-    ]
-    assert all(name in text for name in ALL_PROFILES)
-    assert max(map(len, text.splitlines())) <= 88
-
-
-def test_matrix_puts_profiles_in_rows_when_scenario_names_are_long() -> None:
-    name = "reinstall_before_the_send_reaches_the_new_install"
-    cells = grid((name, "ppppppp"), ("short", "FFFFFFF"), profiles=ALL_PROFILES)
-
-    lines = render(cells, ALL_PROFILES).splitlines()
-
-    assert lines[2:5] == [
-        "profile                 1     2",
-        "android-12-samsung      pass  FAIL",
-        "android-13-xiaomi       pass  FAIL",
-    ]
-    assert f"columns: 1 {name}  2 short" in lines
-    assert max(map(len, lines)) <= 88
-
-
-def test_matrix_splits_into_blocks_when_nothing_else_fits() -> None:
-    profiles = [f"profile-{n:02}" for n in range(1, 21)]
-    names = [f"a_scenario_whose_name_runs_on_and_on_{n}" for n in range(1, 21)]
-    cells = [cell(name, p, "pass") for name in names for p in profiles]
-
-    lines = render(cells, profiles).splitlines()
-
-    assert max(map(len, lines)) <= 88
-    heads = [line for line in lines if line.startswith("scenario ")]
-    assert len(heads) == 3
-    assert heads[1].split()[1] == "9"
-
-
-def test_matrix_marks_cells_that_did_not_run() -> None:
-    cells = grid(("login", "p-"), profiles=["ios", "web"])
-
-    lines = render(cells, ["ios", "web"]).splitlines()
-
-    assert lines[0] == "1 scenario x 2 profiles: 1 pass, 0 FAIL, 0 skip, 1 not run"
-    assert lines[3] == "login     pass  -"
-
-
-def test_matrix_names_a_shared_skip_reason_once_with_its_cells() -> None:
-    why = "the appium driver cannot restore a backup"
-    own = "login needs web_push; ios has native_app"
-    cells = [
-        cell("restore", "ios", "skip", why),
-        cell("restore", "web", "skip", why),
-        cell("login", "ios", "skip", own),
-    ]
-
-    text = render(cells, ["ios", "web"])
-
-    assert text.split("\n\n")[2] == textwrap.dedent(f"""\
-        skipped (3 cells):
-          - {why}
-            on restore[ios], restore[web]
-          - {own}""")
-
-
-def test_matrix_tells_same_named_scenarios_apart_by_node_id() -> None:
-    cells = [
-        Cell("scenarios/a.py::login[ios]", "login", "ios", "pass"),
-        Cell("scenarios/b.py::login[ios]", "login", "ios", "FAIL"),
-    ]
-
-    lines = render(cells, ["ios"]).splitlines()
-
-    assert lines[3:5] == [
-        "scenarios/a.py::login  pass",
-        "scenarios/b.py::login  FAIL",
-    ]
-
-
-# -- the plugin -----------------------------------------------------------------------
 
 INI = """
 [pytest]
@@ -214,6 +86,35 @@ FAILS = """from harness import scenario
 def fails(world):
     assert False
 """
+BROKEN = """
+from harness import scenario
+
+
+@scenario
+def crashes(world):
+    {}["missing"]
+
+
+@scenario
+def fails(world):
+    assert False
+"""
+NO_WORLD = """
+from harness import scenario
+
+
+@scenario
+def s() -> None:
+    pass
+"""
+BAD_UNIT = """
+from harness import scenario
+
+
+@scenario
+def waits(world):
+    world.advance(mins=3)
+"""
 
 
 @pytest.fixture
@@ -256,14 +157,18 @@ def test_each_scenario_runs_once_per_profile(project: pytest.Pytester) -> None:
     ]
 
 
-def test_matrix_lists_every_profile_column(project: pytest.Pytester) -> None:
+def test_matrix_lists_every_profile_as_a_row(project: pytest.Pytester) -> None:
     result = project.runpytest_inprocess("-k", "browses")
 
     lines, count = matrix(result), len(ALL_PROFILES)
+    first = max(map(len, ALL_PROFILES))
     assert lines[1] == f"1 scenario x {count} profiles: {count} pass, 0 FAIL, 0 skip"
-    assert lines[4] == "browses   " + "  ".join(["pass"] * count)
-    legend = " ".join(lines[6:])
-    assert all(f"{n} {name}" in legend for n, name in enumerate(ALL_PROFILES, 1))
+    assert lines[3:] == [
+        "profile".ljust(first) + "  1",
+        *(f"{name.ljust(first)}  pass" for name in ALL_PROFILES),
+        "",
+        "columns: 1 browses",
+    ]
     assert max(map(len, lines)) <= 88
 
 
@@ -296,9 +201,12 @@ def test_k_selects_cells(project: pytest.Pytester) -> None:
     by_platform = project.runpytest_inprocess(TWO, "-k", "installs and web")
 
     by_profile.assert_outcomes(passed=1, deselected=5)
-    assert matrix(by_profile)[3:5] == [
-        "scenario  ios-17-iphone  desktop-chrome",
-        "browses   -              pass",
+    assert matrix(by_profile)[3:] == [
+        "profile         1",
+        "ios-17-iphone   -",
+        "desktop-chrome  pass",
+        "",
+        "columns: 1 browses",
     ]
     by_platform.assert_outcomes(skipped=1, deselected=5)
 
@@ -309,7 +217,11 @@ def test_x_stops_at_the_first_failing_cell(project: pytest.Pytester) -> None:
     result = project.runpytest_inprocess(TWO, "-x")
 
     result.assert_outcomes(failed=1)
-    assert "fails     FAIL           -" in matrix(result)
+    assert matrix(result)[3:6] == [
+        "profile         1",
+        "ios-17-iphone   FAIL",
+        "desktop-chrome  -",
+    ]
 
 
 def test_junit_has_scenario_and_profile_properties(project: pytest.Pytester) -> None:
@@ -340,6 +252,66 @@ def test_failure_prints_timeline(project: pytest.Pytester) -> None:
         ]
     )
     assert "runtest" not in result.stdout.str()
+
+
+def test_raising_anything_but_an_assertion_error_shows_error_not_fail(
+    project: pytest.Pytester,
+) -> None:
+    write(project, "scenarios/sample.py", BROKEN)
+
+    result = project.runpytest_inprocess("--harness-profiles=ios-17-iphone")
+
+    result.assert_outcomes(failed=2)
+    assert matrix(result)[1:] == [
+        "2 scenarios x 1 profile: 0 pass, 1 FAIL, 1 ERROR, 0 skip",
+        "",
+        "profile        1      2",
+        "ios-17-iphone  ERROR  FAIL",
+        "",
+        "columns: 1 crashes  2 fails",
+        "",
+        "failed (2 cells):",
+        "  scenarios/sample.py::crashes[ios-17-iphone]  (ERROR: the scenario raised)",
+        "  scenarios/sample.py::fails[ios-17-iphone]",
+    ]
+
+
+def test_advance_by_an_unknown_unit_is_an_error_naming_the_units(
+    project: pytest.Pytester,
+) -> None:
+    write(project, "scenarios/sample.py", BAD_UNIT)
+
+    result = project.runpytest_inprocess("--harness-profiles=ios-17-iphone")
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "E   *ScenarioError: world.advance(mins=...) is not a unit of time; use "
+            "days, hours, microseconds, milliseconds, minutes, seconds, weeks, "
+            "e.g. world.advance(minutes=30)"
+        ]
+    )
+    assert matrix(result)[4] == "ios-17-iphone  ERROR"
+
+
+def test_timelines_always_attaches_the_timeline_to_passing_cells(
+    project: pytest.Pytester,
+) -> None:
+    args = ("--harness-profiles=ios-17-iphone", "-k", "browses", "-rP")
+    default = project.runpytest_inprocess(*args)
+    always = project.runpytest_inprocess(*args, "--harness-timelines=always")
+
+    always.assert_outcomes(passed=1)
+    always.stdout.fnmatch_lines(
+        [
+            "*= PASSES =*",
+            "*_ browses[[]ios-17-iphone[]] _*",
+            "*- Captured timeline call -*",
+            "timeline of shopper (user id u-*) on ios-17-iphone with app reference:",
+        ]
+    )
+    default.assert_outcomes(passed=1)
+    assert "timeline of" not in default.stdout.str()
 
 
 def test_failed_expectation_shows_its_message_not_a_traceback(
@@ -421,6 +393,26 @@ def test_capability_typo_is_a_collection_error_naming_the_scenario(
     result.stdout.fnmatch_lines(
         ["scenarios/typo.py: typo.needs: 'web-push' is not a capability; use one of *"]
     )
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_scenario_not_taking_the_world_is_a_one_line_collection_error(
+    project: pytest.Pytester,
+) -> None:
+    write(project, "scenarios/no_world.py", NO_WORLD)
+
+    result = project.runpytest_inprocess(TWO)
+
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    lines = result.outlines
+    head = next(i for i, line in enumerate(lines) if "collecting scenarios/no" in line)
+    assert lines[head + 1 : head + 3] == [
+        "scenarios/no_world.py: scenario s must take exactly one argument, the "
+        "world: def s(world: World) -> None",
+        "=========================== short test summary info "
+        "============================",
+    ]
+    assert "harness/scripts.py" not in result.stdout.str()
     assert "Traceback" not in result.stdout.str()
 
 

@@ -6,7 +6,7 @@ import logging
 
 from harness.clock import Clock
 from harness.journal import Entry, Journal, short_token
-from harness.push.notification import Verdict
+from harness.push.notification import Notification, Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +17,7 @@ class Ledger:
     def __init__(self, label: str, clock: Clock, journal: Journal) -> None:
         self.label = label
         self.verdicts: list[Verdict] = []
+        self.handoff_errors: list[Exception] = []
         self._clock = clock
         self._journal = journal
 
@@ -56,3 +57,28 @@ class Ledger:
             )
         )
         logger.debug("%s: %s", text, detail or "")
+
+    def record_handoff_error(
+        self, notification: Notification, error: Exception
+    ) -> None:
+        """Keep, journal and log what a device raised while taking an accepted push.
+
+        The provider's answer to the sender stands; this entry makes the device's
+        failure visible in the timeline instead.
+        """
+        self.handoff_errors.append(error)
+        text = f"{self.label} handed the push for {short_token(notification.token)} "
+        text += f"to the device, which raised {type(error).__name__}: {error}"
+        self._journal.record(
+            Entry(
+                at=self._clock.now(),
+                layer="provider",
+                kind="handoff-error",
+                text=text,
+                token=notification.token,
+                delivery_id=notification.delivery_id,
+                data={"error": type(error).__name__, "message": str(error)},
+            )
+        )
+        logger.warning("%s; the acceptance stands", text)
+        logger.debug("%s handoff traceback", self.label, exc_info=error)

@@ -42,8 +42,12 @@ class Notification:
 class PushEndpoint(Protocol):
     """The receiving side of a push service: an emulated phone or browser.
 
-    ``deliver`` runs inside the provider's request, so an exception it raises
-    reaches the sender's HTTP call and a bug in a device emulator stays loud.
+    ``deliver`` runs inside the provider's request. From a phone (APNs, FCM) an
+    exception reaches the sender's HTTP call, so a bug in the phone emulator or
+    in the SDK it drives stays loud. A web push service keeps its 201 instead
+    and journals what the browser raised (``WebPushService.handoff_errors``):
+    the browser only decrypts and shows, and a push service never learns
+    whether a message decrypts.
     """
 
     def deliver(self, notification: Notification) -> None:

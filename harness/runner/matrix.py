@@ -87,7 +87,7 @@ def _grid(labels: list[str], profiles: list[str], table: Table, width: int) -> s
     lines = _numbered("profile", profiles, labels, transposed, width)
     if all(len(line) <= width for line in lines):
         return "\n".join(lines)
-    return "\n".join(_blocks(labels, profiles, table, width))
+    return "\n".join(_blocks(profiles, labels, transposed, width))
 
 
 def _table(corner: str, labels: list[str], heads: list[str], table: Table) -> list[str]:
@@ -114,14 +114,14 @@ def _numbered(
 
 
 def _blocks(labels: list[str], heads: list[str], table: Table, width: int) -> list[str]:
-    first = max([len("scenario"), *map(len, labels)])
+    first = max([len("profile"), *map(len, labels)])
     per_block = max(1, (width - first) // (len(_GAP) + _CELL))
     numbers = [str(n) for n in range(1, len(heads) + 1)]
     lines: list[str] = []
     for start in range(0, len(heads), per_block):
         end = start + per_block
         block = [values[start:end] for values in table]
-        lines += [*_table("scenario", labels, numbers[start:end], block), ""]
+        lines += [*_table("profile", labels, numbers[start:end], block), ""]
     legend = [f"{n} {head}" for n, head in zip(numbers, heads, strict=True)]
     return [*lines, *_wrap("columns:", legend, width)]
 

@@ -231,8 +231,10 @@ class ScenarioFile(pytest.File):
         """Yield ``<scenario>[<profile>]`` for each scenario, then each profile."""
         try:
             scenarios = collect(self.path)
-        except (ConfigError, ScenarioError) as error:
+        except ConfigError as error:
             raise self.CollectError(str(error)) from None
+        except ScenarioError as error:
+            raise self.CollectError(f"{shown(self.path)}: {error}") from None
         for scenario in scenarios:
             for profile in self.selection.profiles:
                 yield self._item(scenario, profile)
@@ -289,6 +291,13 @@ class ScenarioItem(pytest.Item):
         except Unsupported as error:
             logger.info("scenario %s: skipped, %s", self.name, error)
             raise pytest.skip.Exception(str(error), _use_item_location=True) from None
+        except Exception as error:
+            if not isinstance(error, AssertionError) and not any(
+                key == "error" for key, _ in self.user_properties
+            ):
+                # Raised while the world was made or closed: not an expectation.
+                self.user_properties.append(("error", type(error).__name__))
+            raise
         logger.info("scenario %s: end", self.name)
 
     def _play(self, world: World) -> None:

@@ -5,6 +5,10 @@ The wire layer checks the request's syntax (headers, path) in the order Pushy's
 with the checks that need state: the token registry, uninstalls, the topic,
 the provider token (JWT) and the payload size.
 
+Named policy where Apple says nothing: a provider token whose ``iat`` lies
+more than :data:`PROVIDER_TOKEN_SKEW` ahead of the clock is
+``InvalidProviderToken``; Pushy's mock checks only the past.
+
 Known gaps, for a later issue: one connection is not modelled, so
 ``TooManyProviderTokenUpdates`` and key/team binding per connection never
 occur; ``ExpiredToken``, ``TooManyRequests`` and ``TopicDisallowed`` are never
@@ -24,6 +28,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from harness.clock import Clock
 from harness.ids import Ids
 from harness.journal import Journal
+from harness.push import _numbers
 from harness.push._ledger import Ledger
 from harness.push.apns.errors import BadSetup, Rejected, UnknownToken
 from harness.push.notification import Notification, PushEndpoint, Verdict
@@ -37,6 +42,7 @@ TOPIC_SUFFIXES = (
     ".push-type.liveactivity",
 )
 PROVIDER_TOKEN_LIFETIME = timedelta(hours=1)
+PROVIDER_TOKEN_SKEW = timedelta(minutes=5)
 MAX_PAYLOAD = {"voip": 5120}
 DEFAULT_MAX_PAYLOAD = 4096
 # Time claims are checked against the harness clock, never the wall clock.
@@ -246,16 +252,30 @@ class ApnsService:
                 f"the token's iss {claims.get('iss')!r} is not team {key.team_id} "
                 f"that owns key {key.key_id}.",
             )
-        issued = _instant(claims["iat"])
+        self._check_issued(claims["iat"])
+        return key
+
+    def _check_issued(self, iat: object) -> None:
+        issued = _numbers.seconds(iat)
+        now = self._clock.now()
         if issued is None:
-            raise Rejected("InvalidProviderToken", "the token's iat is not a number.")
-        if self._clock.now() - issued > PROVIDER_TOKEN_LIFETIME:
+            raise Rejected(
+                "InvalidProviderToken",
+                f"the token's iat {iat!r} is not a Unix time in seconds; sign "
+                "with the current time.",
+            )
+        if issued > (now + PROVIDER_TOKEN_SKEW).timestamp():
+            raise Rejected(
+                "InvalidProviderToken",
+                f"the token's iat {iat!r} lies more than {PROVIDER_TOKEN_SKEW} "
+                f"ahead of {now}; sign with the current time.",
+            )
+        if issued < (now - PROVIDER_TOKEN_LIFETIME).timestamp():
             raise Rejected(
                 "ExpiredProviderToken",
-                f"the provider token was issued at {issued}, over an hour ago; "
-                "sign a new one at least every hour.",
+                f"the token's iat {iat!r} is over an hour before {now}; sign a "
+                "new provider token at least every hour.",
             )
-        return key
 
     def _check_payload(self, request: ApnsRequest) -> None:
         if not request.payload:
@@ -289,9 +309,3 @@ class ApnsService:
             sent_at=now,
             raw=request.payload,
         )
-
-
-def _instant(seconds: object) -> datetime | None:
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-        return None
-    return datetime.fromtimestamp(seconds, UTC)

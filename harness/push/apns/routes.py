@@ -20,7 +20,8 @@ def app(service: ApnsService, environment: str) -> Starlette:
 
     def push(request: Request, body: bytes) -> Reply:
         token = request.path_params["token"]
-        return wire.handle_push(service, environment, token, request.headers, body)
+        headers = request.headers.items()
+        return wire.handle_push(service, environment, token, headers, body)
 
     routes = [route("/3/device/{token:path}", push)]
     return application(routes, wire.unmatched)

@@ -5,21 +5,28 @@ Header checks run in the order of Pushy's ``ValidatingPushNotificationHandler``
 the model continues from there. Error bodies are Apple's ``{"reason": ...}``,
 with ``timestamp`` (milliseconds) only for 410 Unregistered.
 
-Named policies where Apple says nothing: a payload that is not a JSON object is
-accepted and reaches the device without title, body or data; a missing
+Named policies where Apple says nothing: a payload that is not a JSON object
+(or not JSON this emulator reads: bad UTF-8, nesting past 100 levels) is
+accepted and reaches the device without title, body or data, so reading the
+body never pre-empts a header, token or provider-token check; a missing
 ``apns-push-type`` means ``alert``; a missing ``apns-priority`` means 10, or 5
-for background pushes.
+for background pushes; an ``apns-expiration`` past the end of year 9999 is
+``BadExpirationDate``. Priorities and expirations are ASCII digits only.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
+from harness.push import _numbers
+from harness.push._body import load_json
 from harness.push.apns.errors import Rejected
 from harness.push.apns.model import ApnsRequest, ApnsService
+from harness.push.errors import NotJson
 from harness.push.notification import Verdict
 from harness.wire.asgi import Reply, unmatched_text
 
@@ -49,22 +56,28 @@ _UUID = re.compile(
     r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I
 )
 _HEX = re.compile(r"^(?:[0-9a-f]{2})+$", re.I)
+# 9999-12-31T23:59:59Z, the last second a datetime can hold.
+MAX_EXPIRATION = 253_402_300_799
 
 
 def handle_push(
     service: ApnsService,
     environment: str,
     token: str,
-    headers: Mapping[str, str],
+    headers: Sequence[tuple[str, str]],
     body: bytes,
 ) -> Reply:
-    """Answer ``POST /3/device/<token>`` the way APNs does."""
+    """Answer ``POST /3/device/<token>`` the way APNs does.
+
+    ``headers`` is the raw list of name and value pairs, so that a header sent
+    twice is seen.
+    """
     delivery_id = _data(_document(body)).get("CIO-Delivery-ID")
     try:
         request = parse_push(environment, token, headers, body)
         acceptance = service.send(request)
     except Rejected as error:
-        apns_id = headers.get("apns-id") or ""
+        apns_id = _first(headers).get("apns-id") or ""
         apns_id = apns_id if _UUID.match(apns_id) else service.new_apns_id()
         verdict = _rejected(token, error)
         service.settle(verdict, delivery_id=delivery_id, detail=error.detail)
@@ -75,9 +88,10 @@ def handle_push(
 
 
 def parse_push(
-    environment: str, token: str, headers: Mapping[str, str], body: bytes
+    environment: str, token: str, raw_headers: Sequence[tuple[str, str]], body: bytes
 ) -> ApnsRequest:
     """Parse a notification request, or raise :class:`Rejected` for bad syntax."""
+    headers = _unique(raw_headers)
     apns_id = headers.get("apns-id")
     if apns_id is not None and not _UUID.match(apns_id):
         raise Rejected("BadMessageId", f"apns-id {apns_id!r} is not a UUID.")
@@ -116,10 +130,28 @@ def unmatched(method: str, path: str, status: int, nearest: list[str]) -> Reply:
     return _json(STATUS[reason], {"reason": reason, "message": message})
 
 
-def _push_type_and_priority(headers: Mapping[str, str]) -> tuple[str, int]:
+def _unique(headers: Sequence[tuple[str, str]]) -> dict[str, str]:
+    counts = Counter(name.lower() for name, _ in headers)
+    for name, count in counts.items():
+        if count > 1 and (name.startswith("apns-") or name == "authorization"):
+            raise Rejected(
+                "DuplicateHeaders",
+                f"{name} was sent {count} times; send each header once.",
+            )
+    return _first(headers)
+
+
+def _first(headers: Sequence[tuple[str, str]]) -> dict[str, str]:
+    first: dict[str, str] = {}
+    for name, value in headers:
+        first.setdefault(name.lower(), value)
+    return first
+
+
+def _push_type_and_priority(headers: dict[str, str]) -> tuple[str, int]:
     given = headers.get("apns-priority")
-    priority = 10 if given is None else _int(given, -1)
-    if priority not in (10, 5, 1):
+    priority = 10 if given is None else _numbers.digits(given, 99)
+    if priority is None or priority not in (10, 5, 1):
         raise Rejected("BadPriority", f"apns-priority {given!r} is not 10, 5 or 1.")
     push_type = headers.get("apns-push-type", "alert")
     if push_type not in PUSH_TYPES:
@@ -134,9 +166,13 @@ def _push_type_and_priority(headers: Mapping[str, str]) -> tuple[str, int]:
 def _expiration(value: str | None) -> int | None:
     if value is None:
         return None
-    expiration = _int(value, -1)
-    if expiration < 0:
-        raise Rejected("BadExpirationDate", f"apns-expiration {value!r} is invalid.")
+    expiration = _numbers.digits(value, MAX_EXPIRATION + 1)
+    if expiration is None or expiration > MAX_EXPIRATION:
+        raise Rejected(
+            "BadExpirationDate",
+            f"apns-expiration {value!r} is not a Unix time in seconds up to "
+            f"{MAX_EXPIRATION} (the end of year 9999); send 0 or a time in seconds.",
+        )
     return expiration
 
 
@@ -157,8 +193,8 @@ def _bearer(value: str | None) -> str | None:
 
 def _document(body: bytes) -> dict[str, Any]:
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        document = load_json(body)
+    except NotJson:
         return {}
     return document if isinstance(document, dict) else {}
 
@@ -186,13 +222,6 @@ def _text(value: object) -> str:
 
 def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
-
-
-def _int(value: str, default: int) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        return default
 
 
 def _rejected(token: str, error: Rejected) -> Verdict:

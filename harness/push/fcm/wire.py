@@ -5,8 +5,9 @@ Field names are accepted in both spellings Google's JSON parser takes
 
 Named policies where FCM's documents leave room: a token must look like
 ``<installation id>:APA91…`` (or a legacy bare ``APA91…`` token); the 4096-byte
-limit is measured on the message's JSON without its target; a ``ttl`` above
-four weeks is cut to four weeks.
+limit is measured in UTF-8 bytes on the message's JSON without its target; a
+``ttl`` above four weeks, however long, is cut to four weeks; a body nesting
+past 100 levels is not JSON FCM reads.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, NoReturn
 
+from harness.push import _numbers
+from harness.push._body import load_json
+from harness.push.errors import NotJson
 from harness.push.fcm.errors import Rejected
-from harness.push.fcm.model import FcmRequest, FcmService
+from harness.push.fcm.model import DEFAULT_TTL, FcmRequest, FcmService
 from harness.push.notification import Verdict
 from harness.wire.asgi import Reply, unmatched_text
 
@@ -29,6 +33,34 @@ MESSAGE_FIELDS |= {"apns", "fcm_options"}
 ANDROID_FIELDS = {"collapse_key", "priority", "ttl", "data", "notification"}
 ANDROID_FIELDS |= {"restricted_package_name", "fcm_options", "direct_boot_ok"}
 NOTIFICATION_FIELDS = {"title", "body", "image"}
+# AndroidNotification in the FCM v1 reference.
+ANDROID_NOTIFICATION_FIELDS = {
+    *NOTIFICATION_FIELDS,
+    "icon",
+    "color",
+    "sound",
+    "tag",
+    "click_action",
+    "body_loc_key",
+    "body_loc_args",
+    "title_loc_key",
+    "title_loc_args",
+    "channel_id",
+    "ticker",
+    "sticky",
+    "event_time",
+    "local_only",
+    "notification_priority",
+    "default_sound",
+    "default_vibrate_timings",
+    "default_light_settings",
+    "vibrate_timings",
+    "visibility",
+    "notification_count",
+    "light_settings",
+    "bypass_proxy_notification",
+    "proxy",
+}
 STATUS = {
     "INVALID_ARGUMENT": (400, "INVALID_ARGUMENT"),
     "UNAUTHENTICATED": (401, "UNAUTHENTICATED"),
@@ -43,7 +75,8 @@ STATUS = {
 }
 FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
 _TOKEN = re.compile(r"^(?:[\w-]+:)?APA91[\w-]{20,}$", re.ASCII)
-_TTL = re.compile(r"^(\d+)(?:\.\d{1,9})?s$")
+_TTL = re.compile(r"^([0-9]+)(?:\.[0-9]{1,9})?s$")
+_TTL_CAP = int(DEFAULT_TTL.total_seconds())
 _RESERVED = re.compile(r"^(?:from|message_type|google\..*|gcm\.notification\..*)$")
 
 
@@ -70,10 +103,11 @@ def handle_send(
 def parse_send(project: str, body: bytes) -> FcmRequest:
     """Parse a send request, or raise :class:`Rejected` (INVALID_ARGUMENT)."""
     try:
-        document = _object(json.loads(body), "")
-    except (ValueError, UnicodeDecodeError):
-        _invalid("", "Invalid JSON payload received: the body is not JSON.")
+        document = _object(load_json(body), "")
+    except NotJson as error:
+        _invalid("", f"Invalid JSON payload received: {error}. Send a JSON object.")
     _known(document, {"validate_only", "message"}, "")
+    validate_only = _validate_only(_get(document, "validate_only"))
     message = _object(document.get("message"), "message")
     _known(message, MESSAGE_FIELDS, "message")
     target, address = _target(message)
@@ -81,6 +115,9 @@ def parse_send(project: str, body: bytes) -> FcmRequest:
     _known(notification, NOTIFICATION_FIELDS, "message.notification")
     android = _object(message.get("android", {}), "message.android")
     _known(android, ANDROID_FIELDS, "message.android")
+    where = "message.android.notification"
+    android_notification = _object(android.get("notification", {}), where)
+    _known(android_notification, ANDROID_NOTIFICATION_FIELDS, where)
     for name in ("apns", "webpush", "fcm_options"):
         _object(_get(message, name, {}), f"message.{name}")
     data = _data(message.get("data", {}), "message.data")
@@ -89,7 +126,7 @@ def parse_send(project: str, body: bytes) -> FcmRequest:
     _check_size(message)
     return FcmRequest(
         project=project,
-        validate_only=_get(document, "validate_only") is True,
+        validate_only=validate_only,
         target=target,
         address=address,
         has_notification=bool(notification),
@@ -142,6 +179,15 @@ def _data(value: object, field: str) -> dict[str, str]:
     return data
 
 
+def _validate_only(value: object) -> bool:
+    if value is None or isinstance(value, bool):
+        return value is True
+    _invalid(
+        "validate_only",
+        f"Invalid value at 'validate_only' ({value!r}); use true or false.",
+    )
+
+
 def _priority(value: object) -> str | None:
     if value is None or value in ("NORMAL", "HIGH"):
         return str(value) if value else None
@@ -154,19 +200,21 @@ def _priority(value: object) -> str | None:
 def _ttl(value: object) -> timedelta | None:
     if value is None:
         return None
-    match = _TTL.match(value) if isinstance(value, str) else None
-    if match is None:
+    match = _TTL.fullmatch(value) if isinstance(value, str) else None
+    seconds = _numbers.digits(match.group(1), _TTL_CAP) if match else None
+    if seconds is None:
         _invalid(
             "message.android.ttl",
             f"Invalid value at 'message.android.ttl' ({value!r}); use seconds "
             'with an "s" suffix, such as "3600s".',
         )
-    return timedelta(seconds=int(match.group(1)))
+    return timedelta(seconds=seconds)
 
 
 def _check_size(message: dict[str, Any]) -> None:
     payload = {k: v for k, v in message.items() if k not in TARGETS}
-    size = len(json.dumps(payload, separators=(",", ":")).encode())
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    size = len(text.encode())
     if size > MAX_MESSAGE:
         _invalid("message", f"Message is too big: {size} bytes, limit {MAX_MESSAGE}.")
 
@@ -208,8 +256,8 @@ def _invalid(field: str, message: str) -> NoReturn:
 
 def _document(body: bytes) -> dict[str, Any]:
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        document = load_json(body)
+    except NotJson:
         return {}
     return document if isinstance(document, dict) else {}
 

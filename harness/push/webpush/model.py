@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 import jwt
@@ -23,7 +23,7 @@ import jwt
 from harness.clock import Clock
 from harness.ids import Ids
 from harness.journal import Journal
-from harness.push import _b64
+from harness.push import _b64, _numbers
 from harness.push._ledger import Ledger
 from harness.push.notification import Notification, PushEndpoint, Verdict
 from harness.push.webpush.errors import BadSetup, Rejected, UnknownSubscription
@@ -100,6 +100,11 @@ class WebPushService:
     def verdicts(self) -> list[Verdict]:
         """Return every verdict the push services gave, oldest first."""
         return self._ledger.verdicts
+
+    @property
+    def handoff_errors(self) -> list[Exception]:
+        """Return what browsers raised while taking accepted messages, oldest first."""
+        return self._ledger.handoff_errors
 
     def subscribe(
         self,
@@ -179,11 +184,19 @@ class WebPushService:
     ) -> None:
         """Record ``verdict``, then hand an accepted message to its browser.
 
-        The delivery id stays unknown: it is inside the encrypted payload.
+        The delivery id stays unknown: it is inside the encrypted payload. The
+        201 stands whatever the browser then does: a push service never learns
+        whether a message decrypts. So an exception from the browser's
+        ``deliver`` is journaled, logged and kept in :attr:`handoff_errors`
+        rather than raised into the sender's request.
         """
         self._ledger.record(verdict, delivery_id=None, detail=detail)
-        if acceptance is not None:
+        if acceptance is None:
+            return
+        try:
             acceptance.endpoint.deliver(acceptance.notification)
+        except Exception as error:
+            self._ledger.record_handoff_error(acceptance.notification, error)
 
     def _new_id(self, origin: str) -> str:
         choice = self._ids.choice
@@ -239,21 +252,27 @@ class WebPushService:
                 f"aud {claims.get('aud')!r} is not the push service's origin "
                 f"{subscription.origin}."
             )
-        expires = _instant(claims["exp"])
-        now = self._clock.now()
-        if expires is None or not now < expires <= now + MAX_VAPID_LIFETIME:
-            _refuse(f"exp {expires} is past or more than 24 hours ahead of {now}.")
+        self._check_expiry(claims["exp"])
         sub = str(claims.get("sub", ""))
         apple = subscription.origin == "https://web.push.apple.com"
         if apple and not sub.startswith(("mailto:", "https:")):
             _refuse(f"sub {sub!r} is not a mailto: or https: contact.")
 
+    def _check_expiry(self, exp: object) -> None:
+        expires = _numbers.seconds(exp)
+        now = self._clock.now()
+        if expires is None:
+            _refuse(f"exp {exp!r} is not a Unix time in seconds.")
+        if expires <= now.timestamp():
+            _refuse(
+                f"exp {exp!r} is not after {now}; sign a token that is still valid."
+            )
+        if expires > (now + MAX_VAPID_LIFETIME).timestamp():
+            _refuse(
+                f"exp {exp!r} is more than 24 hours after {now}; RFC 8292 allows "
+                "at most 24 hours."
+            )
+
 
 def _refuse(detail: str) -> NoReturn:
     raise Rejected("BadJwtToken", detail)
-
-
-def _instant(seconds: object) -> datetime | None:
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-        return None
-    return datetime.fromtimestamp(seconds, UTC)

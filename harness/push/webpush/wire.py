@@ -17,9 +17,15 @@ from collections.abc import Mapping
 import http_ece
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from harness.push import _numbers
 from harness.push.notification import Verdict
 from harness.push.webpush.errors import Rejected
-from harness.push.webpush.model import VapidAuth, WebPushRequest, WebPushService
+from harness.push.webpush.model import (
+    MAX_TTL,
+    VapidAuth,
+    WebPushRequest,
+    WebPushService,
+)
 from harness.wire.asgi import Reply, unmatched_text
 
 MAX_BODY = 4096
@@ -63,9 +69,7 @@ def parse_push(
     origin: str, subscription: str, headers: Mapping[str, str], body: bytes
 ) -> WebPushRequest:
     """Parse a push message, or raise :class:`Rejected` for a malformed one."""
-    ttl = headers.get("ttl")
-    if ttl is None or not ttl.strip().isdigit():
-        raise Rejected("BadTtl", f"TTL header {ttl!r} must be a number of seconds.")
+    ttl = _ttl(headers.get("ttl"))
     urgency = headers.get("urgency", "normal")
     if urgency not in URGENCIES:
         raise Rejected("BadUrgency", f"Urgency {urgency!r} is not one of {URGENCIES}.")
@@ -83,7 +87,7 @@ def parse_push(
     return WebPushRequest(
         origin=origin,
         subscription=subscription,
-        ttl=int(ttl),
+        ttl=ttl,
         urgency=urgency,
         topic=topic,
         body=body,
@@ -106,6 +110,24 @@ def decrypt(
         raw, private_key=private_key, auth_secret=auth_secret, version="aes128gcm"
     )
     return plaintext
+
+
+def _ttl(value: str | None) -> int:
+    if value is None:
+        raise Rejected(
+            "BadTtl",
+            "the TTL header is missing; RFC 8030 requires it. Send TTL: <seconds> "
+            "(0 delivers only to a browser online now).",
+        )
+    # Longer TTLs are cut to MAX_TTL by the service anyway.
+    ttl = _numbers.digits(value, MAX_TTL)
+    if ttl is None:
+        raise Rejected(
+            "BadTtl",
+            f"TTL header {value!r} is not a number of seconds in ASCII digits; "
+            "send TTL: <seconds>, such as TTL: 60.",
+        )
+    return ttl
 
 
 def _vapid(value: str | None) -> VapidAuth | None:

@@ -1,0 +1,55 @@
+"""Request bodies read as JSON so that no body, however hostile, crashes a service.
+
+Named policy: a body may nest at most :data:`MAX_DEPTH` arrays and objects.
+No push payload needs more, and the limit keeps every later walk of the
+document (``json.dumps``, ``repr``) far from Python's recursion limit, which
+the parser itself hits near depth 1000.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import NoReturn
+
+from harness.push.errors import NotJson
+
+MAX_DEPTH = 100
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def load_json(body: bytes) -> object:
+    """Parse ``body`` as UTF-8 JSON, or raise :class:`NotJson` saying why.
+
+    Beyond syntax errors this refuses what Python's parser takes but JSON does
+    not (``NaN``, ``Infinity``, byte order marks, UTF-16 bodies) and strings
+    holding an unpaired surrogate escape such as ``"\\ud800"``.
+    """
+    try:
+        document = json.loads(body.decode("utf-8"), parse_constant=_constant)
+    except RecursionError:
+        raise NotJson(f"it nests deeper than {MAX_DEPTH} levels") from None
+    except ValueError as error:
+        raise NotJson(str(error)) from None
+    _check(document)
+    return document
+
+
+def _constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _check(document: object) -> None:
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise NotJson(
+                f"the string {value[:24]!r} holds an unpaired UTF-16 surrogate, "
+                "which UTF-8 text cannot carry"
+            )
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                raise NotJson(f"it nests deeper than {MAX_DEPTH} levels")
+            items = [*value, *value.values()] if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
