@@ -68,16 +68,21 @@ class Rig:
         return jwt.encode(claims, c.apns_private_key_pem, "ES256", headers=headers)
 
     def post(
-        self, token: str | None = None, host: str = PRODUCTION, **headers: str
+        self,
+        token: str | None = None,
+        host: str = PRODUCTION,
+        content: bytes | None = None,
+        **headers: str,
     ) -> httpx.Response:
         sent = {
             "authorization": f"bearer {self.provider_token()}",
             "apns-topic": BUNDLE,
         }
         sent.update({k.replace("_", "-"): v for k, v in headers.items()})
+        sent = {k: v for k, v in sent.items() if v != "-"}
         body = json.dumps({"aps": {"alert": {"title": "Hi", "body": "There"}}})
         url = f"{host}/3/device/{token or self.token}"
-        return self.http.post(url, headers=sent, content=body.encode())
+        return self.http.post(url, headers=sent, content=content or body.encode())
 
 
 @pytest.fixture
@@ -360,3 +365,104 @@ def test_transport_failure_becomes_a_status_0_verdict(rig: Rig) -> None:
 
     assert (verdict.accepted, verdict.status) == (False, 0)
     assert verdict.reason and verdict.reason.startswith("ConnectError: ")
+
+
+DEEP = b'{"aps":{"alert":' + b"[" * 1000 + b"]" * 1000 + b"}}"
+
+
+def test_deeply_nested_payload_is_accepted_without_content(rig: Rig) -> None:
+    response = rig.post(content=DEEP)
+
+    assert response.status_code == 200
+    [shown] = rig.phone.received
+    assert (shown.title, shown.body, shown.data) == (None, None, {})
+    assert shown.raw == DEEP
+
+
+def test_deeply_nested_payload_still_answers_auth_first(rig: Rig) -> None:
+    response = rig.post(content=DEEP, authorization="-")
+
+    assert (response.status_code, response.json()) == (
+        403,
+        {"reason": "MissingProviderToken"},
+    )
+
+
+@pytest.mark.parametrize("ahead", [10**20, 6 * 60])
+def test_provider_token_issued_in_the_future_is_invalid(rig: Rig, ahead: int) -> None:
+    iat = ahead if ahead > 10**10 else rig.clock.timestamp() + ahead
+
+    response = rig.post(authorization=f"bearer {rig.provider_token(iat=iat)}")
+
+    assert (response.status_code, response.json()) == (
+        403,
+        {"reason": "InvalidProviderToken"},
+    )
+    [verdict] = rig.services.apns.verdicts
+    assert (verdict.reason, rig.phone.received) == ("InvalidProviderToken", [])
+
+
+def test_provider_token_a_minute_ahead_is_within_tolerance(rig: Rig) -> None:
+    iat = rig.clock.timestamp() + 60
+
+    response = rig.post(authorization=f"bearer {rig.provider_token(iat=iat)}")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("expiration", ["253402300800", "9" * 5000, "-1", "1_0"])
+def test_expiration_past_year_9999_or_not_digits_is_bad_expiration_date(
+    rig: Rig, expiration: str
+) -> None:
+    response = rig.post(apns_expiration=expiration)
+
+    assert (response.status_code, response.json()) == (
+        400,
+        {"reason": "BadExpirationDate"},
+    )
+
+
+def test_expiration_at_the_end_of_year_9999_is_accepted(rig: Rig) -> None:
+    response = rig.post(apns_expiration="253402300799")
+
+    assert response.status_code == 200
+    [shown] = rig.phone.received
+    assert shown.expires_at is not None and shown.expires_at.year == 9999
+
+
+@pytest.mark.parametrize("priority", ["1_0", "+10", " 1 0", "10.0"])
+def test_priority_must_be_plain_ascii_digits(rig: Rig, priority: str) -> None:
+    response = rig.post(apns_priority=priority)
+
+    assert (response.status_code, response.json()) == (400, {"reason": "BadPriority"})
+
+
+@pytest.mark.parametrize("name", ["apns-topic", "apns-priority", "authorization"])
+def test_header_sent_twice_is_duplicate_headers(rig: Rig, name: str) -> None:
+    headers = [
+        ("authorization", f"bearer {rig.provider_token()}"),
+        ("apns-topic", BUNDLE),
+        ("apns-priority", "10"),
+    ]
+    headers += [(n, v) for n, v in headers if n == name]
+    url = f"{PRODUCTION}/3/device/{rig.token}"
+
+    response = rig.http.post(url, headers=headers, content=b'{"aps":{}}')
+
+    assert (response.status_code, response.json()) == (
+        400,
+        {"reason": "DuplicateHeaders"},
+    )
+    assert rig.phone.received == []
+
+
+def test_payload_limit_counts_utf8_bytes_not_characters(rig: Rig) -> None:
+    fits = '{"aps":{"alert":"' + "é" * 2030 + '"}}'
+    too_big = '{"aps":{"alert":"' + "é" * 2050 + '"}}'
+
+    accepted = rig.post(content=fits.encode())
+    refused = rig.post(content=too_big.encode())
+
+    assert len(fits) < len(fits.encode()) <= 4096 < len(too_big.encode())
+    assert (accepted.status_code, refused.status_code) == (200, 413)
+    assert rig.phone.received[0].body == "é" * 2030

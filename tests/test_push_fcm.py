@@ -197,6 +197,14 @@ def test_fcm_data_values_must_be_strings(rig: Rig) -> None:
         ({"data": {"google.sent": "x"}}, "message.data[google.sent]"),
         ({"android": {"priority": "URGENT"}}, "message.android.priority"),
         ({"android": {"ttl": "1h"}}, "message.android.ttl"),
+        ({"android": {"ttl": "-1s"}}, "message.android.ttl"),
+        ({"android": {"ttl": "\u0663s"}}, "message.android.ttl"),
+        ({"android": {"ttl": 3600}}, "message.android.ttl"),
+        (
+            {"android": {"notification": {"colour": "red"}}},
+            "message.android.notification",
+        ),
+        ({"android": {"notification": "red"}}, "message.android.notification"),
         ({"colour": "red"}, "message"),
         ({"data": {"pad": "x" * 4100}}, "message"),
     ],
@@ -288,3 +296,82 @@ def test_unknown_path_names_nearest_routes(rig: Rig) -> None:
     assert error["status"] == "NOT_FOUND"
     assert f"POST /v1/projects/{project}/messages:sned" in error["message"]
     assert "POST /v1/projects/{project}/messages:send" in error["message"]
+
+
+def post_raw(rig: Rig, body: bytes) -> httpx.Response:
+    url = f"{FCM}/v1/projects/{rig.credentials.fcm_project_id}/messages:send"
+    headers = {"authorization": f"Bearer {rig.credentials.fcm_access_token}"}
+    return rig.http.post(url, headers=headers, content=body)
+
+
+def test_deeply_nested_body_is_invalid_argument(rig: Rig) -> None:
+    body = b'{"message":{"data":' + b"[" * 1000 + b"]" * 1000 + b"}}"
+
+    response = post_raw(rig, body)
+
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["status"] == "INVALID_ARGUMENT"
+    assert "nests deeper than 100 levels" in error["message"]
+    assert rig.phone.received == []
+
+
+def test_nesting_within_the_limit_is_accepted(rig: Rig) -> None:
+    deep: Any = "x"
+    for _ in range(90):
+        deep = [deep]
+
+    response = rig.post(rig.message(apns={"payload": {"aps": deep}}))
+
+    assert response.status_code == 200
+
+
+def test_string_with_a_lone_surrogate_is_invalid_argument(rig: Rig) -> None:
+    response = post_raw(rig, b'{"message":{"token":"t","data":{"k":"\\ud800"}}}')
+
+    assert error_of(response)["status"] == "INVALID_ARGUMENT"
+    assert "surrogate" in error_of(response)["message"]
+
+
+@pytest.mark.parametrize("ttl", ["100000000000000s", "9" * 30 + "s", "2419201s"])
+def test_ttl_beyond_four_weeks_of_any_length_is_cut_to_four_weeks(
+    rig: Rig, ttl: str
+) -> None:
+    response = rig.post(rig.message(android={"ttl": ttl}))
+
+    assert response.status_code == 200
+    [got] = rig.phone.received
+    assert got.expires_at == rig.clock.now() + timedelta(weeks=4)
+
+
+def test_message_size_counts_utf8_bytes(rig: Rig) -> None:
+    fits = rig.post(rig.message(data={"k": "é" * 1500}))
+    too_big = rig.post(rig.message(data={"k": "é" * 2100}))
+
+    assert fits.status_code == 200
+    size = len('{"data":{"k":""}}') + 2 * 2100
+    assert error_of(too_big)["message"] == (
+        f"Message is too big: {size} bytes, limit 4096."
+    )
+
+
+@pytest.mark.parametrize("value", ["yes", 1, "true", {}])
+def test_non_boolean_validate_only_is_invalid_argument_and_sends_nothing(
+    rig: Rig, value: object
+) -> None:
+    response = rig.post(rig.message(), validate_only=value)
+
+    assert response.status_code == 400
+    violation = error_of(response)["details"][1]["fieldViolations"][0]
+    assert violation["field"] == "validate_only"
+    assert rig.phone.received == []
+
+
+def test_known_android_notification_fields_in_either_spelling_are_accepted(
+    rig: Rig,
+) -> None:
+    notification = {"channelId": "sales", "click_action": "OPEN", "title": "T"}
+
+    response = rig.post(rig.message(android={"notification": notification}))
+
+    assert response.status_code == 200

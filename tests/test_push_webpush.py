@@ -92,8 +92,10 @@ class Rig:
         token = jwt.encode(signed, self.credentials.vapid_private_key_pem, "ES256")
         return f"vapid t={token}, k={key or self.credentials.vapid_public_key}"
 
-    def post(self, endpoint: str, body: bytes = b"", **headers: str) -> httpx.Response:
-        sent = {"ttl": "60", "authorization": self.vapid()}
+    def post(
+        self, endpoint: str, body: bytes = b"", **headers: str | bytes
+    ) -> httpx.Response:
+        sent: dict[str, str | bytes] = {"ttl": "60", "authorization": self.vapid()}
         if body:
             sent["content-encoding"] = "aes128gcm"
         sent.update({k.replace("_", "-"): v for k, v in headers.items()})
@@ -166,6 +168,7 @@ def test_webpush_missing_ttl_is_400(rig: Rig) -> None:
 
     assert response.status_code == 400
     assert response.json()["reason"] == "BadTtl"
+    assert "the TTL header is missing" in response.json()["message"]
     assert rig.browser.received == []
 
 
@@ -308,3 +311,62 @@ def test_pywebpush_and_py_vapid_messages_are_accepted_and_readable(
     assert response.status_code == 201
     assert response.headers["location"].startswith(f"{CHROME}/m/")
     assert rig.browser.plaintexts == [b'{"title": "Hi"}']
+
+
+@dataclass
+class BrokenBrowser(Browser):
+    """A browser whose push handling fails, as a bug in its emulator would."""
+
+    def deliver(self, notification: Notification) -> None:
+        raise RuntimeError("the service worker crashed")
+
+
+def test_ttl_with_a_non_ascii_digit_is_400_naming_the_value(rig: Rig) -> None:
+    endpoint = rig.subscribe()["endpoint"]
+
+    # 0xB2 reads as "²" in latin-1, the header encoding; "²".isdigit() is True.
+    response = rig.post(endpoint, ttl=b"\xb2")
+
+    assert (response.status_code, response.json()["reason"]) == (400, "BadTtl")
+    assert "TTL header '²'" in response.json()["message"]
+
+
+def test_ttl_of_any_length_is_cut_to_four_weeks(rig: Rig) -> None:
+    endpoint = rig.subscribe()["endpoint"]
+
+    response = rig.post(endpoint, ttl="9" * 5000)
+
+    assert (response.status_code, response.headers["ttl"]) == (201, "2419200")
+
+
+@pytest.mark.parametrize("exp", [10**20, -(10**20), 1e308])
+def test_vapid_exp_beyond_any_date_is_403_naming_it(rig: Rig, exp: float) -> None:
+    endpoint = rig.subscribe()["endpoint"]
+
+    response = rig.post(endpoint, authorization=rig.vapid(exp=exp))
+
+    assert (response.status_code, response.json()["reason"]) == (403, "BadJwtToken")
+    assert f"exp {exp!r}" in response.json()["message"]
+
+
+def test_vapid_exp_that_is_not_a_number_is_named_as_sent(rig: Rig) -> None:
+    endpoint = rig.subscribe()["endpoint"]
+
+    response = rig.post(endpoint, authorization=rig.vapid(exp="soon"))
+
+    assert response.status_code == 403
+    assert response.json()["message"].startswith("exp 'soon' is not a Unix time")
+
+
+def test_browser_that_raises_keeps_the_201_and_journals_the_error(rig: Rig) -> None:
+    subscription = rig.subscribe(browser=BrokenBrowser())
+
+    verdict = rig.client().send(push(subscription))
+
+    assert (verdict.accepted, verdict.status) == (True, 201)
+    [error] = rig.services.webpush.handoff_errors
+    assert str(error) == "the service worker crashed"
+    [entry] = [e for e in rig.journal if e.kind == "handoff-error"]
+    assert entry.layer == "provider"
+    assert entry.token == subscription["endpoint"]
+    assert entry.text.endswith("raised RuntimeError: the service worker crashed")

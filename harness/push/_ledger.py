@@ -1,4 +1,4 @@
-"""The provider verdicts a push service model keeps and writes to the journal."""
+"""The verdicts a push service model gives, and the handoffs that fail, journaled."""
 
 from __future__ import annotations
 

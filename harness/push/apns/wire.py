@@ -1,9 +1,10 @@
 """The APNs provider API on the wire: headers and path in, status and reason out.
 
 Header checks run in the order of Pushy's ``ValidatingPushNotificationHandler``
-(apns-id, topic, collapse id, priority, push type, then the token in the path);
-the model continues from there. Error bodies are Apple's ``{"reason": ...}``,
-with ``timestamp`` (milliseconds) only for 410 Unregistered.
+(apns-id, topic, collapse id, priority, push type, then the token in the path),
+after one Pushy lacks: an ``apns-*`` or ``authorization`` header sent twice is
+``DuplicateHeaders``. The model continues from there. Error bodies are Apple's
+``{"reason": ...}``, with ``timestamp`` (milliseconds) only for 410 Unregistered.
 
 Named policies where Apple says nothing: a payload that is not a JSON object
 (or not JSON this emulator reads: bad UTF-8, nesting past 100 levels) is
