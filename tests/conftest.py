@@ -43,7 +43,10 @@ def apps(root: Path) -> dict[str, AppProfile]:
 def make_world(
     root: Path, profiles: dict[str, DeviceProfile], apps: dict[str, AppProfile]
 ) -> Iterator[MakeWorld]:
-    """Build a World for a profile and app name; its emulator closes after the test.
+    """Build a World for a profile and an app; its emulator closes after the test.
+
+    Each may be given by name (a shipped file) or as a loaded profile, so a test
+    can pass a variant made with ``model_copy(update=...)``.
 
     The world is not entered, so the process's wall clock stays real: a world
     entered here would stay frozen until teardown and pytest would time the test
@@ -52,8 +55,14 @@ def make_world(
     """
     with ExitStack() as stack:
 
-        def make(profile: str, app: str = "reference", seed: int = 0) -> World:
-            world = World(profiles[profile], apps[app], root=root, seed=seed)
+        def make(
+            profile: str | DeviceProfile,
+            app: str | AppProfile = "reference",
+            seed: int = 0,
+        ) -> World:
+            device = profiles[profile] if isinstance(profile, str) else profile
+            shop = apps[app] if isinstance(app, str) else app
+            world = World(device, shop, root=root, seed=seed)
             stack.callback(world.emulator.close)
             return world
 

@@ -112,6 +112,38 @@ def test_send_step_without_a_message_is_a_problem(campaigns_dir: Path) -> None:
     assert "push, otherwise_email or both" in str(caught.value)
 
 
+def campaign_with_push_body(body: str) -> str:
+    """Return a campaign file whose one push step has ``body``."""
+    return (
+        "name: c\ntrigger: {event: added_to_cart}\nsteps:\n"
+        f"  - send:\n      push: {{title: Hi, body: '{body}'}}\n"
+    )
+
+
+def test_unknown_liquid_filter_is_a_problem_suggesting_the_near_one(
+    campaigns_dir: Path,
+) -> None:
+    path = campaigns_dir / "c.yaml"
+    path.write_text(campaign_with_push_body("{{ customer.first_name | capitalise }}"))
+
+    with pytest.raises(ConfigError) as caught:
+        load_model(path, Campaign)
+
+    message = problems(caught.value)["steps.0.send.push.body"]
+    assert "'capitalise'" in message
+    assert "did you mean capitalize?" in message
+
+
+def test_include_tag_is_refused_at_load(campaigns_dir: Path) -> None:
+    path = campaigns_dir / "c.yaml"
+    path.write_text(campaign_with_push_body('{% include "x" %}'))
+
+    with pytest.raises(ConfigError) as caught:
+        load_model(path, Campaign)
+
+    assert "cannot include" in problems(caught.value)["steps.0.send.push.body"]
+
+
 def test_shipped_campaigns_load() -> None:
     loaded = load_directory(ROOT / "fixtures" / "campaigns", Campaign)
 
@@ -346,3 +378,53 @@ def test_stitched_anonymous_trigger_older_than_72_hours_starts_none(rig: Rig) ->
     assert [e.name for e in rig.workspace.events_of(rig.workspace.find("u-1"))] == [
         "added_to_cart"
     ]
+
+
+def test_render_failure_ends_the_journey_journaled_and_sends_nothing(
+    workspace: Workspace,
+) -> None:
+    campaign = Campaign.model_validate(
+        {
+            "name": "divides",
+            "trigger": {"event": "added_to_cart"},
+            "steps": [
+                {"wait": "30m"},
+                {"send": {"push": {"title": "Hi", "body": "{{ 10 | divided_by: 0 }}"}}},
+            ],
+        }
+    )
+    messenger = FakeMessenger()
+    engine = CampaignEngine(workspace, [campaign], messenger)
+    rig = Rig(workspace, messenger, engine)
+    rig.identify("u-1")
+    rig.device("tok-on", enabled=True)
+    rig.track("added_to_cart", properties=CART)
+
+    rig.advance(hours=1)
+
+    assert messenger.sent == []
+    [journey] = engine.journeys
+    assert journey.done
+    assert "message failed to render" in journey.log[-1]
+    assert any("message failed to render" in e.text for e in workspace.journal)
+
+
+def test_stitched_trigger_older_than_the_window_journals_not_entered(
+    rig: Rig,
+) -> None:
+    rig.track(
+        "added_to_cart",
+        user=None,
+        anon="anon-1",
+        ago=timedelta(hours=73),
+        properties=CART,
+    )
+
+    rig.identify("u-1", anon="anon-1")
+
+    person = rig.workspace.find("u-1")
+    assert person is not None
+    [entry] = [e for e in rig.workspace.journal if "not entered" in e.text]
+    assert (entry.layer, entry.person) == ("campaign", person.cio_id)
+    assert "'cart-recovery'" in entry.text and "older than" in entry.text
+    assert rig.engine.journeys == []

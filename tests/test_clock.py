@@ -149,3 +149,21 @@ def test_leaving_the_clock_unfreezes_the_wall_clock(clock: Clock) -> None:
 
     assert datetime.now(UTC) != clock.now()
     assert time.time() != clock.now().timestamp()
+
+
+def test_timer_rescheduling_itself_with_no_delay_raises_naming_it(
+    clock: Clock,
+) -> None:
+    runs = 0
+
+    def spin() -> None:
+        nonlocal runs
+        runs += 1
+        if runs > 100_000:  # the guard did not trip: stop rather than hang
+            raise AssertionError("the clock ran a zero-delay timer 100000 times")
+        clock.call_later(timedelta(0), spin, "spinner")
+
+    clock.call_later(timedelta(0), spin, "spinner")
+
+    with pytest.raises(RuntimeError, match="'spinner'"):
+        clock.advance(minutes=1)

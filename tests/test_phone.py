@@ -12,6 +12,7 @@ from harness.campaigns import Rendered
 from harness.device.inbox import InboxItem, Outcome
 from harness.device.phone import EmulatedPhone
 from harness.errors import ScenarioError
+from harness.profiles import DeviceProfile
 from harness.workspace import Delivery, Device
 from harness.world import World
 
@@ -221,3 +222,117 @@ def test_xiaomi_shows_a_foreground_push_at_once(make_world: MakeWorld) -> None:
     delivery = send(world)
 
     assert item_of(phone, delivery).outcome is Outcome.SHOWN
+
+
+# -- lifecycle, tokens, taps and the network --------------------------------------
+
+
+def test_uninstall_journals_how_many_unsent_events_were_lost(
+    make_world: MakeWorld,
+) -> None:
+    world = make_world("android-14-pixel")
+    phone = phone_on(world)
+    phone.install(world.app)
+    phone.launch()
+    assert phone.app is not None
+    queued = len(phone.app.sdk.pending())
+    assert queued > 1
+
+    phone.uninstall()
+
+    [line] = [e.text for e in world.journal if e.kind == "uninstall"]
+    assert f"{queued} unsent events lost" in line
+
+
+def test_acting_in_the_app_before_launch_raises_scenario_error(
+    make_world: MakeWorld,
+) -> None:
+    world = make_world("ios-17-iphone")
+    phone = phone_on(world)
+    phone.install(world.app)
+
+    with pytest.raises(ScenarioError, match=r"call launch\(\)"):
+        phone.add_to_cart(world.catalog["bundle"])
+
+
+def test_rotated_token_is_registered_at_once_when_the_app_does_so(
+    make_world: MakeWorld,
+) -> None:
+    world = make_world("android-14-pixel")
+    phone = logged_in(world)
+
+    new = phone.rotate_token()
+    world.advance(minutes=1)
+
+    assert [d.token for d in devices(world)] == [new]
+
+
+def test_rotated_token_waits_for_the_next_launch_when_the_app_does_not_register_it(
+    make_world: MakeWorld, apps: dict[str, AppProfile]
+) -> None:
+    lazy = apps["reference"].model_copy(update={"register_rotated_token": False})
+    world = make_world("android-14-pixel", lazy)
+    phone = logged_in(world)
+    old = phone.token
+
+    new = phone.rotate_token()
+    world.advance(minutes=1)
+    assert [d.token for d in devices(world)] == [old]
+
+    phone.swipe_away()
+    phone.launch()
+    world.advance(minutes=1)
+    assert new in [d.token for d in devices(world)]
+
+
+def test_reinstall_keeps_the_token_where_the_os_does_not_rotate_on_reinstall(
+    make_world: MakeWorld, profiles: dict[str, DeviceProfile]
+) -> None:
+    ios = profiles["ios-17-iphone"]
+    steady = ios.model_copy(
+        update={"token": ios.token.model_copy(update={"rotates_on": ("restore",)})}
+    )
+    world = make_world(steady)
+    phone = logged_in(world)
+    old = phone.token
+
+    phone.reinstall()
+    phone.launch()
+
+    assert phone.token == old
+
+
+def test_tapping_the_same_push_twice_raises_scenario_error(
+    make_world: MakeWorld,
+) -> None:
+    world = make_world("android-14-pixel")
+    phone = logged_in(world)
+    item = item_of(phone, send(world))
+    phone.tap(item)
+
+    with pytest.raises(ScenarioError, match="already tapped"):
+        phone.tap(item)
+
+
+@pytest.mark.parametrize(
+    ("profile", "shown"),
+    [("ios-17-iphone", ["second"]), ("android-14-pixel", ["first", "second"])],
+    ids=["apns-keeps-the-last", "fcm-keeps-all"],
+)
+def test_pushes_to_an_offline_phone_are_held_until_it_is_online(
+    make_world: MakeWorld, profile: str, shown: list[str]
+) -> None:
+    world = make_world(profile)
+    phone = logged_in(world)
+    person = world.profile_of(world.shopper())
+    assert person is not None
+    phone.go_offline()
+    for title in ["first", "second"]:
+        world.env.messenger.push(
+            person, devices(world), Rendered(title, "b", LINK), "manual"
+        )
+    assert phone.inbox.items == []
+
+    phone.go_online()
+
+    assert [i.title for i in phone.inbox.shown()] == shown

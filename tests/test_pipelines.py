@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import tracemalloc
 from collections.abc import Iterator
 from typing import Any
 
@@ -289,3 +290,176 @@ def test_settings_for_an_unknown_write_key_is_404(client: httpx.Client) -> None:
 
     assert response.status_code == 404
     assert "'nope'" in errors_of(response)[0]
+
+
+# -- unreadable requests -------------------------------------------------------------
+
+
+def big_batch() -> bytes:
+    """Return a gzipped batch of small calls that inflates past the 500 KB limit."""
+    calls = [track(f"e{i}", properties={"pad": "x" * 30_000}) for i in range(20)]
+    return gzip.compress(json.dumps({"batch": calls}).encode())
+
+
+def zeros_bomb() -> bytes:
+    """Return 16 MB of zeros gzipped to a few kilobytes."""
+    return gzip.compress(bytes(16 * 1024 * 1024), compresslevel=9)
+
+
+def test_json_nested_1000_deep_is_400_naming_the_nesting(
+    client: httpx.Client, workspace: Workspace
+) -> None:
+    deep = '{"a":' * 1000 + "1" + "}" * 1000
+    raw = f'{{"type":"track","userId":"u-1","event":"e","properties":{deep}}}'
+
+    response = client.post("/track", auth=(KEY, ""), content=raw.encode())
+
+    assert response.status_code == 400
+    assert "nests too deeply" in errors_of(response)[0]
+    assert workspace.events == []
+
+
+def test_basic_auth_with_non_ascii_bytes_is_401(client: httpx.Client) -> None:
+    response = client.post(
+        "/track", json=track(), headers={"Authorization": b"Basic \xe9"}
+    )
+
+    assert response.status_code == 401
+    assert "write key" in errors_of(response)[0]
+
+
+def test_empty_body_is_400_saying_the_body_is_empty(client: httpx.Client) -> None:
+    response = client.post("/track", auth=(KEY, ""), content=b"")
+
+    assert response.status_code == 400
+    assert "body is empty" in errors_of(response)[0]
+
+
+def test_unreadable_body_with_a_valid_key_is_kept_as_a_rejection(
+    client: httpx.Client, workspace: Workspace
+) -> None:
+    response = client.post("/track", auth=(KEY, ""), content=b'{"type": "track",')
+
+    assert response.status_code == 400
+    [rejection] = workspace.rejections
+    assert rejection.source == "/track"
+    assert "not valid JSON" in rejection.problem
+
+
+def test_strict_gzip_inflating_past_500kb_is_400_and_nothing_applied(
+    client: httpx.Client, workspace: Workspace
+) -> None:
+    response = client.post(
+        "/batch",
+        auth=(KEY, ""),
+        content=big_batch(),
+        headers={"Content-Encoding": "gzip", "X-Strict-Mode": "1"},
+    )
+
+    assert response.status_code == 400
+    assert "limit" in errors_of(response)[0]
+    assert workspace.events == []
+
+
+def test_lenient_gzip_inflating_past_500kb_is_200_not_applied_and_recorded(
+    client: httpx.Client, workspace: Workspace
+) -> None:
+    response = client.post(
+        "/batch",
+        auth=(KEY, ""),
+        content=big_batch(),
+        headers={"Content-Encoding": "gzip"},
+    )
+
+    assert (response.status_code, response.json()) == (200, {})
+    assert workspace.events == []
+    [rejection] = workspace.rejections
+    assert "inflates past" in rejection.problem
+
+
+def test_gzip_bomb_is_refused_without_inflating_it(client: httpx.Client) -> None:
+    bomb = zeros_bomb()
+    tracemalloc.start()
+    try:
+        response = client.post(
+            "/batch",
+            auth=(KEY, ""),
+            content=bomb,
+            headers={"Content-Encoding": "gzip", "X-Strict-Mode": "1"},
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert response.status_code == 400
+    assert peak < 4 * 1024 * 1024, f"inflating the bomb held {peak} bytes"
+
+
+# -- calls ---------------------------------------------------------------------------
+
+
+def test_call_limit_counts_utf8_bytes_so_20kb_of_emoji_is_accepted(
+    client: httpx.Client, workspace: Workspace
+) -> None:
+    call = track(properties={"note": "\U0001f600" * 5000})
+    raw = json.dumps(call, ensure_ascii=False).encode()
+    assert 20_000 <= len(raw) < 32 * 1024
+
+    response = client.post(
+        "/track", auth=(KEY, ""), content=raw, headers={"X-Strict-Mode": "1"}
+    )
+
+    assert response.status_code == 200
+    assert names_on(workspace, "u-1") == ["added_to_cart"]
+
+
+def test_page_without_a_name_is_stored_as_a_page(
+    client: httpx.Client, workspace: Workspace
+) -> None:
+    response = client.post(
+        "/page", auth=(KEY, ""), json={"type": "page", "userId": "u-1"}
+    )
+
+    assert (response.status_code, response.json()) == (200, {})
+    assert workspace.rejections == []
+    [event] = workspace.events
+    assert (event.kind, event.name) == ("page", "")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"type": "track", "event": "second", "properties": {}},
+        {"type": "track", "userId": "u-1", "properties": {}},
+    ],
+    ids=["no-identity", "no-event"],
+)
+def test_strict_batch_with_a_bad_later_call_applies_nothing(
+    client: httpx.Client, workspace: Workspace, bad: dict[str, Any]
+) -> None:
+    response = client.post(
+        "/batch",
+        auth=(KEY, ""),
+        headers={"X-Strict-Mode": "1"},
+        json={"batch": [track("first"), bad]},
+    )
+
+    assert response.status_code == 400
+    assert "batch[1]" in errors_of(response)[0]
+    assert workspace.people == {}
+    assert workspace.events == []
+
+
+def test_refused_call_keeps_its_message_id_for_a_corrected_retry(
+    client: httpx.Client, workspace: Workspace
+) -> None:
+    register = track("Device Created or Updated", messageId="m-1")
+    fixed = register | {"context": {"device": {"token": "tok-1", "type": "ios"}}}
+
+    refused = client.post("/track", auth=(KEY, ""), json=register)
+    retried = client.post("/track", auth=(KEY, ""), json=fixed)
+
+    assert (refused.status_code, retried.status_code) == (200, 200)
+    [rejection] = workspace.rejections
+    assert "context.device.token" in rejection.problem
+    assert [d.token for d in workspace.devices.of(workspace.find("u-1"))] == ["tok-1"]

@@ -409,3 +409,53 @@ def test_events_captured_in_an_offline_cold_start_arrive_once_back_online(
     names = [e.name for e in world.workspace.events]
     assert names.count("captured_offline") == 1
     assert names.count("Application Opened") == 1
+
+
+def test_events_queued_before_uninstall_never_reach_the_workspace(
+    launch: Launch,
+) -> None:
+    rig = launch(ANDROID)
+    rig.phone.add_to_cart(rig.world.catalog["bundle"])
+    old_anonymous = rig.sdk.anonymous_id
+    assert rig.sdk.pending()
+
+    rig.phone.uninstall()
+    rig.phone.install(rig.world.app)
+    rig.phone.launch()
+    rig.world.advance(minutes=5)
+
+    events = rig.world.workspace.events
+    assert [e for e in events if e.anonymous_id == old_anonymous] == []
+    assert "added_to_cart" not in kinds(rig.wire.events())
+    assert "Application Opened" in [e.name for e in events]
+
+
+def test_uninstall_stops_the_old_installs_flush_timer(launch: Launch) -> None:
+    rig = launch(IOS)
+    label = f"SDK flush on {rig.phone.name}"
+    assert [t.label for t in rig.world.clock.pending()].count(label) == 1
+
+    rig.phone.uninstall()
+
+    assert label not in [t.label for t in rig.world.clock.pending()]
+
+
+def test_rotated_token_deletes_the_old_then_registers_the_new(launch: Launch) -> None:
+    rig = launch(IOS)
+    rig.phone.log_in(rig.world.shopper())
+    old = rig.phone.token
+    sent = len(rig.wire.events())
+
+    new = rig.phone.rotate_token()
+    rig.sdk.flush()
+
+    after = rig.wire.events()[sent:]
+    devices = [
+        (e["event"], e["context"]["device"]["token"])
+        for e in after
+        if e.get("event") in ("Device Deleted", "Device Created or Updated")
+    ]
+    assert devices == [("Device Deleted", old), ("Device Created or Updated", new)]
+    person = rig.world.workspace.find(rig.world.shopper().user_id)
+    assert person is not None
+    assert [d.token for d in rig.world.workspace.devices.of(person)] == [new]

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from harness.clock import Clock
+import pytest
+
+from harness.clock import DEFAULT_START, Clock
 from harness.workspace import (
     Alias,
     Caller,
     Event,
     Identify,
+    InvalidCall,
     Person,
     Track,
     Workspace,
@@ -132,6 +135,32 @@ def test_traits_email_on_an_id_person_finds_them_by_email(workspace: Workspace) 
     assert workspace.find("ann@example.com") is person(workspace, "u-1")
 
 
+def test_user_id_starting_with_cio_is_found_by_id_and_kept_as_one_person(
+    workspace: Workspace,
+) -> None:
+    for _ in range(3):
+        identify(workspace, "cio_abc")
+
+    assert len(workspace.people) == 1
+    found = person(workspace, "cio_abc")
+    assert found.id == "cio_abc"
+
+
+def test_email_of_another_person_stays_with_them_and_the_failure_is_journaled(
+    workspace: Workspace,
+) -> None:
+    identify(workspace, "u1", email="ann@example.com")
+
+    identify(workspace, "u2", email="Ann@Example.com")
+
+    u1, u2 = person(workspace, "u1"), person(workspace, "u2")
+    assert workspace.find("ann@example.com") is u1
+    assert (u1.email, u2.email) == ("ann@example.com", None)
+    [entry] = [e for e in workspace.journal if "Attribute Update Failure" in e.text]
+    assert entry.person == u2.cio_id
+    assert "ann@example.com" in entry.text.lower()
+
+
 # -- stitching ---------------------------------------------------------------------
 
 
@@ -154,6 +183,23 @@ def test_events_older_than_30_days_are_not_stitched(workspace: Workspace) -> Non
     identify(workspace, "u-1", anon="anon-1")
 
     assert names_on(workspace, "u-1") == ["recent_visit"]
+
+
+def test_stitch_leaves_older_events_anonymous_and_says_how_many(
+    workspace: Workspace,
+) -> None:
+    now = workspace.clock.now()
+    for name, days in [("old_a", 40), ("old_b", 31), ("recent", 2)]:
+        track(workspace, name, anon="anon-1", at=now - timedelta(days=days))
+
+    identify(workspace, "u-1", anon="anon-1")
+
+    assert names_on(workspace, "u-1") == ["recent"]
+    left = [e.name for e in workspace.anonymous_events("anon-1")]
+    assert left == ["old_a", "old_b"]
+    [merge] = [e for e in workspace.journal if e.kind == "merge"]
+    assert "1 event (recent)" in merge.text
+    assert "2 older events left behind" in merge.text
 
 
 def test_alias_stitches_the_previous_id(workspace: Workspace) -> None:
@@ -196,6 +242,46 @@ def test_repeated_message_id_is_ignored(workspace: Workspace) -> None:
     track(workspace, "added_to_cart", user="u-1", message_id="m-2")
 
     assert names_on(workspace, "u-1") == ["added_to_cart", "added_to_cart"]
+
+
+def test_repeated_message_id_is_journaled_as_a_duplicate(
+    workspace: Workspace,
+) -> None:
+    track(workspace, "added_to_cart", user="u-1", message_id="m-1")
+    track(workspace, "added_to_cart", user="u-1", message_id="m-1")
+
+    [entry] = [e for e in workspace.journal if e.kind == "duplicate"]
+    assert "m-1" in entry.text
+    assert entry.person == person(workspace, "u-1").cio_id
+
+
+def test_refused_call_does_not_use_up_its_message_id(workspace: Workspace) -> None:
+    no_token = Track(
+        caller(workspace.clock, user="u-1", message_id="m-1"), "Device Deleted"
+    )
+    with pytest.raises(InvalidCall):
+        workspace.apply(no_token)
+
+    track(workspace, "added_to_cart", user="u-1", message_id="m-1")
+
+    assert names_on(workspace, "u-1") == ["added_to_cart"]
+
+
+@pytest.mark.parametrize(
+    ("call", "rule"),
+    [
+        (Track(Caller(None, None, None, DEFAULT_START), "e"), "userId"),
+        (Track(Caller("u-1", None, None, DEFAULT_START), ""), "event name"),
+    ],
+    ids=["no-identity", "no-event"],
+)
+def test_check_refuses_a_track_the_apply_would_refuse(
+    workspace: Workspace, call: Track, rule: str
+) -> None:
+    with pytest.raises(InvalidCall, match=rule):
+        workspace.check(call)
+
+    assert workspace.people == {}
 
 
 # -- devices -----------------------------------------------------------------------

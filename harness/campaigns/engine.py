@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from liquid.exceptions import LiquidError
 
+from ..files import format_duration
 from ..journal import Entry
 from ..workspace import Device, Event, Person, Workspace
 from .spec import Campaign, EmailMessage, PushMessage, Send, Step, render
@@ -87,7 +88,7 @@ class CampaignEngine:
                         person,
                         f"{campaign.name!r} not entered: the "
                         f"stitched {event.name!r} is older than the "
-                        f"{window} window for anonymous triggers",
+                        f"{format_duration(window)} window for anonymous triggers",
                     )
 
     def _enter(self, campaign: Campaign, person: Person, event: Event) -> None:

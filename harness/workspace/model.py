@@ -178,8 +178,6 @@ class Workspace:
         if handler is not None:
             handler(call, person)
             return
-        if not call.name:
-            raise InvalidCall("track needs an event name")
         event = Event(
             call.name,
             call.kind,
