@@ -1,24 +1,76 @@
-"""The emulated Customer.io workspace model."""
+"""The workspace model: people, stitching and devices, driven by typed calls."""
 
 from .calls import Alias, Call, Caller, Group, Identify, Track
+from .commands import (
+    AddDevice,
+    AnonymousEvent,
+    ChangeObject,
+    ChangeSegment,
+    Command,
+    DeleteDevice,
+    DeletePerson,
+    Merge,
+    PersonEvent,
+    Ref,
+    Relate,
+    Relationship,
+    ReportMetric,
+    SubmitForm,
+    Suppress,
+    Unsubscribe,
+    Unsuppress,
+    UpdatePerson,
+)
 from .errors import InvalidCall, UnknownPerson, WorkspaceError
-from .model import Listener, Workspace
-from .records import Delivery, Device, Event, Person
+from .identity import Listener
+from .model import Workspace
+from .records import (
+    AttributeFailure,
+    Delivery,
+    Device,
+    Event,
+    FormSubmission,
+    Person,
+    Rejection,
+    Suppression,
+)
 
 __all__ = [
+    "AddDevice",
     "Alias",
+    "AnonymousEvent",
+    "AttributeFailure",
     "Call",
     "Caller",
+    "ChangeObject",
+    "ChangeSegment",
+    "Command",
+    "DeleteDevice",
+    "DeletePerson",
     "Delivery",
     "Device",
     "Event",
+    "FormSubmission",
     "Group",
     "Identify",
     "InvalidCall",
     "Listener",
+    "Merge",
     "Person",
+    "PersonEvent",
+    "Ref",
+    "Rejection",
+    "Relate",
+    "Relationship",
+    "ReportMetric",
+    "SubmitForm",
+    "Suppress",
+    "Suppression",
     "Track",
     "UnknownPerson",
+    "Unsubscribe",
+    "Unsuppress",
+    "UpdatePerson",
     "Workspace",
     "WorkspaceError",
 ]

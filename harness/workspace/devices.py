@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..journal import Entry, short_token
 from .calls import Track
+from .commands import AddDevice, DeleteDevice
 from .errors import InvalidCall
 from .records import Device, Person
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from .model import Workspace
 
 logger = logging.getLogger(__name__)
+
+PLATFORMS = ("ios", "android")
 
 
 class DeviceBook:
@@ -88,6 +91,80 @@ class DeviceBook:
         del self.by_token[token]
         self._log(device, "device", f"{_short(token)} pruned after {reason}")
         return True
+
+    # -- Track API -------------------------------------------------------------
+
+    def add(self, command: AddDevice, source: str) -> None:
+        """Add or update a device on the person a Track API command names.
+
+        The person is created if they do not exist, as for events. The token's
+        owner follows ``single_owner`` as for the semantic events.
+        """
+        if command.platform not in PLATFORMS:
+            raise InvalidCall(
+                f"platform {command.platform!r} is not one of "
+                f"{', '.join(PLATFORMS)}; send the device's push platform",
+                field="device.platform",
+            )
+        workspace = self.workspace
+        device = self.by_token.get(command.token)
+        named = workspace.lookup(command.ref)
+        owner = device.owner if device else None
+        taken = owner is not None and (named is None or named.cio_id != owner)
+        if taken and not workspace.single_owner:
+            raise InvalidCall(
+                f"token {short_token(command.token)} already belongs to another "
+                "person; delete it from them first",
+                field="device.id",
+            )
+        person = workspace.profiles.resolve(
+            command.ref, "add device", source, create=True
+        )
+        if person is None:
+            return
+        now, verb = workspace.clock.now(), "created"
+        if device is None:
+            device = Device(command.token, command.platform, None, None, now, now)
+            self.by_token[command.token] = device
+        elif owner not in (None, person.cio_id):
+            previous = workspace.people.get(owner)
+            verb = f"moved from {previous.label if previous else owner}"
+        else:
+            verb = "updated"
+        device.owner, device.platform = person.cio_id, command.platform
+        device.registered_at, device.last_used = now, command.last_used or now
+        device.attributes.update(command.attributes)
+        enabled = command.attributes.get("push_enabled", "?")
+        self._log(
+            device,
+            "device",
+            f"{_short(command.token)} ({command.platform}) {verb} on "
+            f"{person.label} ({source}), push_enabled={enabled!r}",
+        )
+
+    def remove(self, command: DeleteDevice, source: str) -> None:
+        """Delete a device from the person a Track API command names."""
+        ref, token = command.ref, command.token
+        person = self.workspace.profiles.resolve(
+            ref, "delete device", source, create=False
+        )
+        device = self.by_token.get(token)
+        if person is None or device is None or device.owner != person.cio_id:
+            held = "nobody" if device is None else "someone else"
+            self.workspace.journal.record(
+                Entry(
+                    self.workspace.clock.now(),
+                    "workspace",
+                    "device",
+                    f"delete of {_short(token)} for {ref} ({source}) changed "
+                    f"nothing: the token is on {held}'s profile",
+                    person=person.cio_id if person else None,
+                    token=token,
+                )
+            )
+            return
+        del self.by_token[token]
+        self._log(device, "device", f"{_short(token)} deleted ({source})")
 
     # -- semantic events -------------------------------------------------------
 

@@ -10,7 +10,15 @@ class WorkspaceError(HarnessError):
 
 
 class InvalidCall(WorkspaceError):
-    """Raised when a call lacks what the real service requires (an id, a name)."""
+    """Raised when a call lacks what the real service requires (an id, a name).
+
+    ``field`` names the part of the call at fault, when one part is, so a wire
+    layer can point at it.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class UnknownPerson(WorkspaceError):

@@ -11,40 +11,57 @@ Rules it keeps (see shared/reference/customerio.md sections 3 and 4):
   ``single_owner``; the real backend's behaviour here is unconfirmed).
 - A token is pruned on a provider's "dead" answer only if it was not registered
   again after the moment the provider says it died.
+- A suppressed identifier is never re-added: Pipelines calls naming it and
+  Track API commands referencing it are dropped and kept on :attr:`rejections`.
+
+The Track API's commands (:mod:`.commands`) run through :meth:`Workspace.perform`;
+their rules live in :mod:`.people`, :mod:`.events`, :mod:`.merge`,
+:mod:`.metrics`, :mod:`.segments` and :mod:`.objects`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
 from ..clock import Clock
 from ..ids import Ids
-from ..journal import Entry, Journal, plural
+from ..journal import Entry, Journal
 from .calls import Alias, Call, Caller, Group, Identify, Track
+from .commands import Command, Ref
 from .devices import DeviceBook
+from .dispatch import perform
 from .errors import InvalidCall
-from .records import Delivery, Event, Person, Rejection
+from .identity import Identities, Listener
+from .merge import MERGE_DEVICES
+from .objects import ObjectBook
+from .people import Profiles
+from .records import (
+    AttributeFailure,
+    Delivery,
+    Event,
+    FormSubmission,
+    Person,
+    Rejection,
+    Suppression,
+)
+from .segments import Segments
+from .suppression import blocks_call
 
 logger = logging.getLogger(__name__)
 
-STITCH_WINDOW = timedelta(days=30)
 
+class Workspace(Identities):
+    """Hold one workspace's people, events, devices and deliveries.
 
-class Listener(Protocol):
-    """Receives what the workspace learns; campaigns listen this way."""
-
-    def on_event(self, person: Person, event: Event) -> None:
-        """Handle an event that now belongs to ``person``."""
-
-    def on_stitch(self, person: Person, events: list[Event]) -> None:
-        """Handle anonymous events that were just stitched to ``person``."""
-
-
-class Workspace:
-    """Hold one workspace's people, events, devices and deliveries."""
+    Named policies, where Customer.io's behaviour is unconfirmed or needs set-up
+    the emulator lacks: ``single_owner`` (a token registered for someone else
+    moves to them), ``merge_devices`` (``"move"`` or ``"delete"`` the
+    secondary's devices on a merge, see :mod:`.merge`) and ``create_segments``
+    (create a manual segment on first use, see :mod:`.segments`).
+    """
 
     def __init__(
         self,
@@ -54,7 +71,14 @@ class Workspace:
         journal: Journal,
         *,
         single_owner: bool = True,
+        merge_devices: str = "move",
+        create_segments: bool = True,
     ) -> None:
+        if merge_devices not in MERGE_DEVICES:
+            raise ValueError(
+                f"merge_devices={merge_devices!r} is not a merge policy; use one "
+                f"of {', '.join(MERGE_DEVICES)}"
+            )
         self.name = name
         self.clock, self.ids, self.journal = clock, ids, journal
         self.people: dict[str, Person] = {}
@@ -69,31 +93,18 @@ class Workspace:
         self._anonymous_events: dict[str, list[Event]] = {}
         self._message_ids: set[str] = set()
         self.rejections: list[Rejection] = []
+        self.merge_devices, self.create_segments = merge_devices, create_segments
+        self.environment_id = int(ids.child("environment").hex(3), 16)
+        self.deleted: dict[str, Person] = {}
+        self.suppressed: dict[str, Suppression] = {}
+        self.attribute_failures: list[AttributeFailure] = []
+        self.forms: list[FormSubmission] = []
+        self.profiles = Profiles(self)
+        self.segments = Segments(self)
+        self.objects = ObjectBook(self)
+        self._event_ids: set[str] = set()
 
     # -- lookups ---------------------------------------------------------------
-
-    def find(self, identifier: str) -> Person | None:
-        """Return the person an id, email or ``cio_`` id names, if any.
-
-        A ``cio_`` prefix names a cio_id; an id that merely starts with ``cio_``
-        is still found by id.
-        """
-        if identifier.startswith("cio_") and identifier[4:] in self.people:
-            return self.people[identifier[4:]]
-        if "@" in identifier:
-            cio_id = self._by_email.get(identifier.lower())
-        else:
-            cio_id = self._by_id.get(identifier)
-        return self.people.get(cio_id) if cio_id else None
-
-    def owner_of_anonymous(self, anonymous_id: str) -> Person | None:
-        """Return the person an anonymous id was stitched to, if any."""
-        cio_id = self._by_anonymous.get(anonymous_id)
-        return self.people.get(cio_id) if cio_id else None
-
-    def anonymous_events(self, anonymous_id: str) -> list[Event]:
-        """Return events still held under an anonymous id, not stitched yet."""
-        return list(self._anonymous_events.get(anonymous_id, ()))
 
     def events_of(self, person: Person) -> list[Event]:
         """Return the events on a person's profile, oldest first."""
@@ -102,6 +113,16 @@ class Workspace:
 
     # -- calls -----------------------------------------------------------------
 
+    def perform(self, command: Command, *, source: str = "track API") -> None:
+        """Carry out one Track API command.
+
+        Raises InvalidCall for what the API refuses outright. What it accepts and
+        then drops (a suppressed or unknown person, a merge without its primary)
+        is kept on :attr:`rejections`, identifiers it cannot set on
+        :attr:`attribute_failures`, and both in the journal.
+        """
+        perform(self, command, source)
+
     def apply(self, call: Call) -> None:
         """Apply one parsed call; a repeated messageId is ignored.
 
@@ -109,6 +130,8 @@ class Workspace:
         use up its messageId: a corrected retry with the same id still lands.
         """
         self.check(call)
+        if blocks_call(self, call):
+            return
         message_id = call.caller.message_id
         if message_id is not None:
             if message_id in self._message_ids:
@@ -208,25 +231,8 @@ class Workspace:
         person = self.find(identifier)
         if person is not None:
             return person
-        is_email = "@" in identifier
-        person = Person(
-            cio_id=self.ids.hex(10),
-            id=None if is_email else identifier,
-            email=identifier.lower() if is_email else None,
-            created_at=when,
-        )
-        self.people[person.cio_id] = person
-        self._index(person)
-        self.journal.record(
-            Entry(
-                self.clock.now(),
-                "workspace",
-                "person",
-                f"profile created for {person.label} (cio_{person.cio_id})",
-                person=person.cio_id,
-            )
-        )
-        return person
+        kind = "email" if "@" in identifier else "id"
+        return self._create(Ref.of(kind, identifier), when)
 
     def _person_of(self, caller: Caller) -> Person | None:
         if caller.user_id:
@@ -251,59 +257,6 @@ class Workspace:
                 person.email = email.lower()
                 self._index(person)
         person.attributes.update({k: v for k, v in traits.items() if k != "email"})
-
-    def _index(self, person: Person) -> None:
-        if person.id:
-            self._by_id[person.id] = person.cio_id
-        if person.email:
-            self._by_email[person.email] = person.cio_id
-
-    def stitch(self, person: Person, anonymous_id: str, *, via: str) -> None:
-        """Stitch an anonymous id to ``person``, moving its recent activity."""
-        current = self._by_anonymous.get(anonymous_id)
-        if current == person.cio_id:
-            return
-        if current is not None:
-            self._note_person(
-                person,
-                "merge",
-                f"anonymous id {anonymous_id} already "
-                f"belongs to cio_{current}; not moved",
-            )
-            return
-        self._by_anonymous[anonymous_id] = person.cio_id
-        person.anonymous_ids.append(anonymous_id)
-        cutoff = self.clock.now() - STITCH_WINDOW
-        held = self._anonymous_events.pop(anonymous_id, [])
-        moved = [e for e in held if e.timestamp >= cutoff]
-        left = [e for e in held if e.timestamp < cutoff]
-        if left:
-            self._anonymous_events[anonymous_id] = left
-        for event in moved:
-            event.person = person.cio_id
-        names = ", ".join(sorted({e.name or e.kind for e in moved}))
-        text = (
-            f"anonymous {anonymous_id} merged into {person.label} by {via}: "
-            f"{plural(len(moved), 'event')}" + (f" ({names})" if names else "")
-        )
-        if left:
-            text += (
-                f"; {plural(len(left), 'older event')} left behind, past the "
-                f"{STITCH_WINDOW.days}-day window"
-            )
-        self.journal.record(
-            Entry(
-                self.clock.now(),
-                "workspace",
-                "merge",
-                text,
-                person=person.cio_id,
-                anonymous_id=anonymous_id,
-            )
-        )
-        self.devices.adopt(anonymous_id, person)
-        for listener in self.listeners:
-            listener.on_stitch(person, moved)
 
     # -- deliveries ------------------------------------------------------------
 
@@ -334,8 +287,10 @@ class Workspace:
         """Return the deliveries sent to a person, oldest first."""
         return [d for d in self.deliveries.values() if d.person == person.cio_id]
 
-    def reject(self, problem: str, *, source: str) -> None:
-        """Keep a call the wire layer refused, so it shows in the timeline."""
+    def reject(
+        self, problem: str, *, source: str, person: Person | None = None
+    ) -> None:
+        """Keep a call that was refused or dropped, so it shows in the timeline."""
         self.rejections.append(Rejection(self.clock.now(), source, problem))
         logger.warning("rejected call on %s: %s", source, problem)
         self.journal.record(
@@ -344,6 +299,7 @@ class Workspace:
                 "workspace",
                 "rejected",
                 f"{source} call rejected: {problem}",
+                person=person.cio_id if person else None,
             )
         )
 
@@ -374,11 +330,6 @@ class Workspace:
 
     def _note(self, caller: Caller, kind: str, text: str) -> None:
         self._record(caller, kind, text, person=self._person_of(caller))
-
-    def _note_person(self, person: Person, kind: str, text: str) -> None:
-        self.journal.record(
-            Entry(self.clock.now(), "workspace", kind, text, person=person.cio_id)
-        )
 
 
 Handler = Callable[[Track, Person | None], None]

@@ -17,6 +17,8 @@ class Person:
     created_at: datetime
     attributes: dict[str, Any] = field(default_factory=dict)
     anonymous_ids: list[str] = field(default_factory=list)
+    relationships: dict[str, dict[str, Any]] = field(default_factory=dict)
+    attribute_times: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -95,3 +97,42 @@ class Rejection:
     at: datetime
     source: str
     problem: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeFailure:
+    """An identifier a call could not set, kept as Customer.io's activity log does.
+
+    ``person`` is the cio_id of the profile the call updated, if any.
+    """
+
+    at: datetime
+    person: str | None
+    identifier: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """A suppressed person's identifiers, blocked until unsuppressed."""
+
+    at: datetime
+    cio_id: str | None
+    id: str | None
+    email: str | None
+
+    @property
+    def keys(self) -> list[str]:
+        """Return the ``kind:value`` keys this suppression blocks."""
+        pairs = [("cio_id", self.cio_id), ("id", self.id), ("email", self.email)]
+        return [f"{kind}:{value}" for kind, value in pairs if value]
+
+
+@dataclass(frozen=True, slots=True)
+class FormSubmission:
+    """One form response, with the person it identified."""
+
+    at: datetime
+    form_id: str
+    person: str
+    fields: dict[str, str]
