@@ -1,0 +1,190 @@
+"""The App API as an ASGI app: transactional push and the lookups tests assert with.
+
+Every route needs ``Authorization: Bearer <App API key>``; a missing or unknown
+key is 401. Errors read ``{"meta": {"error": "..."}}``::
+
+    POST /v1/send/push                     send a transactional push
+    GET  /v1/customers?email=              people with that email
+    GET  /v1/customers/{id}/attributes     one person: attributes and devices
+    POST /v1/customers/attributes          up to 100 people at once
+    GET  /v1/customers/{id}/activities     events and delivery activity
+    GET  /v1/customers/{id}/messages       the person's deliveries
+    GET  /v1/messages/{delivery_id}        one delivery, with provider verdicts
+
+Not emulated, so a suite that needs them runs against a live workspace: rate
+limits (10 requests/s, 100/s on sends), ``sa_live_`` service-account tokens
+with ``X-Workspace-Id``, exports, and the email, SMS and in-app send routes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+
+from ..delivery import Messenger
+from ..transactional import Transactional, TransactionalMessage, UnknownMessage
+from ..wire.asgi import Handler, Reply, application, route, unmatched_text
+from ..workspace import Person, UnknownPerson, Workspace, WorkspaceError
+from . import wire
+from .errors import AppApiError, BadRequest, NotFound, Unauthorized
+
+logger = logging.getLogger(__name__)
+
+Document = dict[str, Any]
+NO_KEY = (
+    "unknown or missing App API key; send Authorization: Bearer <key> with the "
+    "App API key from the workspace's API credentials (not the Track or "
+    "Pipelines key)"
+)
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """What one App API key opens: a workspace, its messenger and its messages."""
+
+    workspace: Workspace
+    messenger: Messenger
+    messages: tuple[TransactionalMessage, ...] = ()
+
+
+Directory = Callable[[str], AppContext | None]
+Endpoint = Callable[[AppContext, Request, bytes], Document]
+
+
+def create_app(directory: Directory) -> Starlette:
+    """Build the App API over the workspaces ``directory`` finds by App API key."""
+
+    def serve(endpoint: Endpoint) -> Handler:
+        def handle(request: Request, raw: bytes) -> Reply:
+            reply = _answer(directory, endpoint, request, raw)
+            logger.debug("%s %s -> %s", request.method, request.url.path, reply.status)
+            return reply
+
+        return handle
+
+    routes = [
+        route("/v1/send/push", serve(_send_push)),
+        route("/v1/customers", serve(_search), "GET"),
+        route("/v1/customers/attributes", serve(_people)),
+        route("/v1/customers/{identifier}/attributes", serve(_attributes), "GET"),
+        route("/v1/customers/{identifier}/activities", serve(_activities), "GET"),
+        route("/v1/customers/{identifier}/messages", serve(_messages), "GET"),
+        route("/v1/messages/{delivery_id}", serve(_message), "GET"),
+    ]
+
+    def unmatched(method: str, path: str, status: int, nearest: list[str]) -> Reply:
+        return _error(status, unmatched_text(method, path, "App API", nearest))
+
+    return application(routes, unmatched)
+
+
+def _answer(
+    directory: Directory, endpoint: Endpoint, request: Request, raw: bytes
+) -> Reply:
+    try:
+        key = wire.bearer_key(request.headers.get("authorization"))
+        context = directory(key) if key else None
+        if context is None:
+            raise Unauthorized(NO_KEY)
+        return _json(200, endpoint(context, request, raw))
+    except AppApiError as error:
+        return _error(error.status, str(error))
+    except (UnknownPerson, UnknownMessage) as error:
+        return _error(404, str(error))
+    except WorkspaceError as error:
+        return _error(400, str(error))
+
+
+# -- endpoints -------------------------------------------------------------------
+
+
+def _send_push(context: AppContext, request: Request, raw: bytes) -> Document:
+    call = wire.send_push(wire.decode(raw))
+    delivery = Transactional(context.messenger, context.messages).send(call)
+    return wire.queued_body(delivery)
+
+
+def _search(context: AppContext, request: Request, raw: bytes) -> Document:
+    email = request.query_params.get("email")
+    if not email:
+        raise BadRequest(
+            "GET /v1/customers needs ?email=<address>; to look a person up by id, "
+            "use GET /v1/customers/{id}/attributes"
+        )
+    person = wire.find_person(context.workspace, email, "email")
+    return {"results": [wire.result_of(person)] if person else []}
+
+
+def _people(context: AppContext, request: Request, raw: bytes) -> Document:
+    kind = wire.id_type(request.query_params.get("id_type"))
+    workspace, found = context.workspace, dict[str, Person]()
+    for identifier in wire.ids(wire.decode(raw)):
+        person = wire.find_person(workspace, identifier, kind)
+        if person is not None:
+            found.setdefault(person.cio_id, person)
+    return {"customers": [wire.customer_body(workspace, p) for p in found.values()]}
+
+
+def _attributes(context: AppContext, request: Request, raw: bytes) -> Document:
+    person = _person(context, request)
+    return {"customer": wire.customer_body(context.workspace, person)}
+
+
+def _activities(context: AppContext, request: Request, raw: bytes) -> Document:
+    query = request.query_params
+    listed = wire.activities(context.workspace, _person(context, request))
+    kind, name = query.get("type"), query.get("name")
+    listed = [
+        a
+        for a in listed
+        if (not kind or a["type"] == kind) and (name is None or a["name"] == name)
+    ]
+    limit = wire.query_limit(query.get("limit"))
+    chosen, following = wire.page(listed, query.get("start"), limit)
+    return {"activities": chosen, "next": following}
+
+
+def _messages(context: AppContext, request: Request, raw: bytes) -> Document:
+    query = request.query_params
+    listed = wire.messages(context.workspace, _person(context, request))
+    kind = query.get("type")
+    listed = [m for m in listed if not kind or m["type"] == kind]
+    limit = wire.query_limit(query.get("limit"))
+    chosen, following = wire.page(listed, query.get("start"), limit)
+    return {"messages": chosen, "next": following}
+
+
+def _message(context: AppContext, request: Request, raw: bytes) -> Document:
+    delivery_id = request.path_params["delivery_id"]
+    delivery = context.workspace.deliveries.get(delivery_id)
+    if delivery is None:
+        raise NotFound(
+            f"no delivery has id {delivery_id!r} in this workspace; use the "
+            "delivery_id a send answered with, or list GET "
+            "/v1/customers/{id}/messages"
+        )
+    return {"message": wire.message_body(context.workspace, delivery, detail=True)}
+
+
+def _person(context: AppContext, request: Request) -> Person:
+    kind = wire.id_type(request.query_params.get("id_type"))
+    identifier = request.path_params["identifier"]
+    return wire.person(context.workspace, identifier, kind)
+
+
+# -- replies ---------------------------------------------------------------------
+
+
+def _error(status: int, message: str) -> Reply:
+    return _json(status, wire.error_body(message))
+
+
+def _json(status: int, document: Document) -> Reply:
+    body = json.dumps(document, separators=(",", ":")).encode()
+    return Reply(status, {"content-type": "application/json"}, body)
