@@ -1,4 +1,4 @@
-"""The ``harness`` command: run the matrix, list profiles, validate fixture files.
+"""The ``harness`` command: run the matrix, list profiles, validate, serve.
 
 Bad input (an unknown name, a broken file, no project) ends in one message on
 stderr and exit status 2; ``harness run`` otherwise exits with pytest's status.
@@ -12,13 +12,15 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 import pytest
 
 from .apps import load_apps
 from .campaigns import Campaign
+from .emulator import DEFAULT_IOS_TOPIC
 from .errors import ConfigError, Problem, UnknownName
 from .files import load_directory, shown
 from .people import load_catalog
@@ -33,6 +35,8 @@ from .runner import (
     split_names,
 )
 from .scripts import Scenario, collect
+from .serve import ServeError, Server, project_options
+from .serve.banner import banner, exports
 
 __all__ = ["main"]
 
@@ -45,6 +49,15 @@ _ALREADY_IMPORTED = "Module already imported so cannot be rewritten"
 _PASSTHROUGH = """\
 Other options, such as -k EXPR, -x or -n 2, go to pytest, and so does everything
 after --. Put -v before run for the harness's own log, after it for pytest's.
+"""
+
+
+_SERVE_EPILOG = """\
+Point clients at the printed URLs and trust the CA file: SSL_CERT_FILE or
+REQUESTS_CA_BUNDLE for Python, NODE_EXTRA_CA_CERTS for Node, a user CA on an
+Android emulator (network_security_config, then adb push and Settings), and
+`xcrun simctl keychain booted add-root-cert ca.pem` on the iOS simulator.
+--print-env writes these as shell exports. See README "Serving".
 """
 
 
@@ -67,7 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.verbose)
     command: Callable[[argparse.Namespace, Path, list[str]], int] = args.handler
     try:
-        return command(args, _root(args.root), [*extra, *tail])
+        root = _root(args.root, required=not args.project_optional)
+        return command(args, root, [*extra, *tail])
     except _BadInput as error:
         print(f"harness: {error}", file=sys.stderr)
         return BAD_INPUT
@@ -92,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="project folder (default: nearest one up from here with device-profiles/)",
     )
+    parser.set_defaults(project_optional=False)
     commands = parser.add_subparsers(metavar="COMMAND", required=True)
     run = commands.add_parser(
         "run",
@@ -149,7 +164,83 @@ def _parser() -> argparse.ArgumentParser:
         description="Check every device profile, app profile, campaign, the "
         "catalog and the scenario files; exits 2 on any problem.",
     ).set_defaults(handler=_validate)
+    _serve_parser(commands)
     return parser
+
+
+def _serve_parser(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve",
+        allow_abbrev=False,
+        epilog=_SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="serve the emulator over HTTPS and HTTP for real apps and clients",
+        description="Serve the Track, Pipelines and App APIs and the control API\n"
+        "on 127.0.0.1, over HTTPS with a local CA and over plain HTTP, until\n"
+        "Ctrl+C or SIGTERM.",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=8443,
+        metavar="N",
+        help="HTTPS port (default: 8443; 0 for a free one)",
+    )
+    http = serve.add_mutually_exclusive_group()
+    http.add_argument(
+        "--http-port",
+        type=int,
+        default=0,
+        metavar="N",
+        help="plain HTTP port (default: a free one)",
+    )
+    http.add_argument("--no-http", action="store_true", help="serve HTTPS only")
+    serve.add_argument(
+        "--listen",
+        metavar="ADDRESS",
+        help="listen on ADDRESS instead of 127.0.0.1 (0.0.0.0 for every "
+        "address); the control API then wants the printed token",
+    )
+    serve.add_argument(
+        "--state",
+        type=Path,
+        default=Path(".harness"),
+        metavar="DIR",
+        help="folder for the local CA and certificates (default: .harness)",
+    )
+    serve.add_argument(
+        "--workspace",
+        action="append",
+        metavar="NAME",
+        help="serve a workspace called NAME; repeat for more (default: default)",
+    )
+    serve.add_argument(
+        "--seed",
+        type=parse_seed,
+        default=0,
+        metavar="N",
+        help="seed for credentials and ids (default: 0, the same keys every run)",
+    )
+    serve.add_argument(
+        "--cert-name",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another host name or address for the server certificate "
+        "(127.0.0.1, localhost, ::1 and 10.0.2.2 are always in)",
+    )
+    serve.add_argument(
+        "--ios-topic",
+        default=DEFAULT_IOS_TOPIC,
+        metavar="BUNDLE",
+        help=f"APNs topic of campaign pushes (default: {DEFAULT_IOS_TOPIC})",
+    )
+    serve.add_argument(
+        "--print-env",
+        action="store_true",
+        help="print shell exports (CA, URLs, keys) on stdout, the banner on stderr",
+    )
+    serve.set_defaults(handler=_serve, project_optional=True)
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -160,7 +251,7 @@ def _configure_logging(verbosity: int) -> None:
         )
 
 
-def _root(given: Path | None) -> Path:
+def _root(given: Path | None, *, required: bool = True) -> Path:
     if given is not None:
         if not given.is_dir():
             raise _BadInput(
@@ -172,6 +263,8 @@ def _root(given: Path | None) -> Path:
     for folder in (here, *here.parents):
         if (folder / "device-profiles").is_dir():
             return folder
+    if not required:
+        return here
     raise _BadInput(
         f"no project here: neither {here} nor any folder above it holds "
         "device-profiles/; run harness inside a project or pass --root DIR."
@@ -223,6 +316,41 @@ def _run(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
             file=sys.stderr,
         )
     return status
+
+
+def _serve(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
+    if args.verbose < 2:  # uvicorn's own start and stop lines repeat ours
+        logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+    try:
+        options = project_options(
+            root,
+            port=args.port,
+            http_port=None if args.no_http else args.http_port,
+            listen=args.listen,
+            state=args.state,
+            workspaces=tuple(args.workspace or ["default"]),
+            seed=args.seed,
+            ios_topic=args.ios_topic,
+            cert_names=tuple(args.cert_name),
+        )
+        server = Server(options)
+        server.run(partial(_served, print_env=args.print_env))
+    except ConfigError as error:
+        raise _BadInput(explain(error, _FLAGS)) from None
+    except ServeError as error:
+        raise _BadInput(str(error)) from None
+    except KeyboardInterrupt:  # before the server's own handler was in place
+        pass
+    print("harness serve: stopped", file=sys.stderr if args.print_env else sys.stdout)
+    return 0
+
+
+def _served(server: Server, *, print_env: bool) -> None:
+    if print_env:
+        print(exports(server), flush=True)
+        print(banner(server), file=sys.stderr, flush=True)
+    else:
+        print(banner(server), flush=True)
 
 
 def _profiles(args: argparse.Namespace, root: Path, extra: list[str]) -> int:

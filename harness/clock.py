@@ -4,6 +4,10 @@ Campaign delays, token invalidation lag, SDK flush intervals and metric timestam
 all read :class:`Clock`. Tests freeze it and move it forward with :meth:`advance`;
 timers that fall due on the way run in time order, each with the clock set to its
 own due time, so a 30-minute wait behaves as it would in real life without sleeping.
+
+A served emulator uses a live clock instead (:meth:`Clock.live`): it follows the
+wall clock plus an offset that :meth:`advance` grows, and the server calls
+:meth:`run_due` a few times a second. The clock itself never sleeps.
 """
 
 from __future__ import annotations
@@ -20,6 +24,13 @@ logger = logging.getLogger(__name__)
 
 RUNAWAY = 10_000
 DEFAULT_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+Wall = Callable[[], datetime]
+
+
+def system_wall() -> datetime:
+    """Return the process's wall clock, in UTC."""
+    return datetime.now(UTC)
 
 
 @dataclass(order=True)
@@ -56,20 +67,51 @@ class Clock:
         self._seq = itertools.count()
         self._freezer: Any = None
         self._factory: Any = None
+        self._wall: Wall | None = None
+        self._offset = timedelta(0)
+        self._running = 0
+
+    @classmethod
+    def live(cls, wall: Wall = system_wall) -> Clock:
+        """Return a clock that follows ``wall`` plus what :meth:`advance` adds.
+
+        Time never goes back: if ``wall`` does, the clock waits for it. While a
+        timer runs, the clock reads that timer's due time, as a frozen one does.
+        """
+        clock = cls(wall())
+        clock._wall = wall
+        return clock
+
+    @property
+    def is_live(self) -> bool:
+        """Tell whether the clock follows the wall clock (a served emulator's)."""
+        return self._wall is not None
+
+    @property
+    def offset(self) -> timedelta:
+        """Return how far :meth:`advance` has moved a live clock past the wall."""
+        return self._offset
 
     def now(self) -> datetime:
         """Return the current instant, in UTC."""
+        if self._wall is not None and not self._running:
+            self._now = self._walled()
         return self._now
+
+    def _walled(self) -> datetime:
+        """Return where a live clock's wall and offset say it is, never earlier."""
+        assert self._wall is not None
+        return max(self._now, self._wall() + self._offset)
 
     def timestamp(self) -> int:
         """Return the current instant as Unix seconds."""
-        return int(self._now.timestamp())
+        return int(self.now().timestamp())
 
     def call_at(
         self, when: datetime, callback: Callable[[], None], label: str
     ) -> Timer:
         """Run ``callback`` once the clock reaches ``when``."""
-        timer = Timer(max(when, self._now), next(self._seq), label, callback)
+        timer = Timer(max(when, self.now()), next(self._seq), label, callback)
         heapq.heappush(self._timers, timer)
         return timer
 
@@ -77,12 +119,13 @@ class Clock:
         self, delay: timedelta, callback: Callable[[], None], label: str
     ) -> Timer:
         """Run ``callback`` after ``delay`` of clock time."""
-        return self.call_at(self._now + delay, callback, label)
+        return self.call_at(self.now() + delay, callback, label)
 
     def advance(self, delta: timedelta | None = None, /, **units: float) -> None:
         """Move the clock forward, running every timer that falls due on the way.
 
-        Accepts a timedelta or the keywords of one: ``advance(minutes=30)``.
+        Accepts a timedelta or the keywords of one: ``advance(minutes=30)``. A live
+        clock keeps the step as an offset, so it stays ahead of the wall clock.
         """
         step = delta if delta is not None else timedelta(**units)
         if step < timedelta(0):
@@ -90,6 +133,10 @@ class Clock:
                 f"Clock.advance({step}) would move time backwards; the clock only "
                 "moves forward. Start a new clock for an earlier moment."
             )
+        if self._wall is not None:
+            self._offset += step
+            self.run_due()
+            return
         self.run_until(self._now + step)
 
     def run_until(self, target: datetime) -> None:
@@ -98,6 +145,13 @@ class Clock:
         A timer that keeps scheduling itself for the same instant would never let
         time move; after ``RUNAWAY`` timers at one instant the clock raises.
         """
+        self._running += 1
+        try:
+            self._run_until(target)
+        finally:
+            self._running -= 1
+
+    def _run_until(self, target: datetime) -> None:
         same_instant = 0
         while self._timers and self._timers[0].when <= target:
             timer = heapq.heappop(self._timers)
@@ -116,12 +170,21 @@ class Clock:
         self._set(max(target, self._now))
 
     def run_due(self) -> None:
-        """Run the timers already due at the current instant."""
-        self.run_until(self._now)
+        """Run the timers already due at the current instant.
+
+        A live clock runs them at their own due times, up to where the wall is.
+        """
+        self.run_until(self._now if self._wall is None else self._walled())
 
     def pending(self) -> list[Timer]:
         """Return the timers not yet run, earliest first."""
         return sorted(t for t in self._timers if not t.cancelled)
+
+    def clear(self) -> None:
+        """Cancel every pending timer (an emulator reset starts with none)."""
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
 
     def _set(self, when: datetime) -> None:
         self._now = when
@@ -129,6 +192,11 @@ class Clock:
             self._factory.move_to(when)
 
     def __enter__(self) -> Clock:
+        if self._wall is not None:
+            raise RuntimeError(
+                "a live Clock follows the wall clock, so it cannot freeze the "
+                "process's clock; use a frozen Clock() where time must stand still."
+            )
         from freezegun import freeze_time
 
         self._freezer = freeze_time(self._now)

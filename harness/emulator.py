@@ -1,33 +1,44 @@
-"""The embedded emulator: workspaces, push services and the hosts that serve them.
+"""The emulator: workspaces, push services and the hosts that serve them.
 
 Everything a run talks to is reached over HTTP through one ``httpx.Client``. In
 embedded mode its transport hands each request to the in-process ASGI app for the
 request's host, so the SDKs and the sender use the real hostnames
 (``cdp.customer.io``, ``api.push.apple.com``, ``fcm.googleapis.com``) and the
 real wire formats without opening a socket.
+
+Served (``harness serve``), the same workspaces answer over sockets: the
+lookups by credentials, :meth:`Emulator.pipelines` with the server's own
+apiHost, :meth:`Emulator.reset` and the read-outs (people, devices, deliveries,
+timelines, :meth:`Emulator.snapshot`) are what the control API stands on. The
+read-outs are plain records; the wire layer above turns them into JSON.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
-from .campaigns import Campaign, CampaignEngine
+from .campaigns import Campaign, CampaignEngine, Journey
 from .clock import Clock
 from .delivery import Messenger, Sender
+from .errors import UnknownName
 from .ids import Ids
-from .journal import Journal
+from .journal import Entry, Journal, Subjects
 from .pipelines import create_app as pipelines_app
 from .push.clients import ApnsClient, FcmClient, WebPushClient
 from .push.services import Credentials, PushServices
-from .transport import InProcessTransport
-from .workspace import Workspace
+from .transport import ASGIApp, InProcessTransport
+from .workspace import Delivery, Device, Person, UnknownPerson, Workspace
 
 logger = logging.getLogger(__name__)
 
 PIPELINES_HOSTS = ("cdp.customer.io", "cdp-eu.customer.io")
+DEFAULT_IOS_TOPIC = "com.example.shop"
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,15 @@ class Keys:
     vapid_public_key: str
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a workspace is made with, kept so a reset can make it again."""
+
+    campaigns: tuple[Campaign, ...]
+    ios_topic: str
+    apns_environment: str
+
+
 @dataclass
 class HostedWorkspace:
     """A workspace with its keys, campaign engine and outbound messenger."""
@@ -51,35 +71,67 @@ class HostedWorkspace:
     engine: CampaignEngine
     messenger: Messenger
     push_credentials: Credentials
+    plan: Plan = field(repr=False)
 
 
 class Emulator:
-    """Hold workspaces and push services, reachable through :attr:`http`."""
+    """Hold workspaces and push services, reachable through :attr:`http`.
 
-    def __init__(self, clock: Clock, ids: Ids, journal: Journal) -> None:
+    ``campaigns`` and ``ios_topic`` are what :meth:`create_workspace` gives a
+    workspace when the call names none. With ``journal_per_workspace`` each
+    workspace writes its own journal, so two workspaces that happen to use the
+    same anonymous id or token never show up in each other's timelines; the push
+    services keep writing :attr:`journal`.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        ids: Ids,
+        journal: Journal,
+        *,
+        campaigns: Iterable[Campaign] = (),
+        ios_topic: str = DEFAULT_IOS_TOPIC,
+        journal_per_workspace: bool = False,
+    ) -> None:
         self.clock, self.ids, self.journal = clock, ids, journal
+        self.campaigns = tuple(campaigns)
+        self.ios_topic = ios_topic
+        self.journal_per_workspace = journal_per_workspace
         self.push = PushServices(clock, ids.child("push"), journal)
         self.workspaces: dict[str, HostedWorkspace] = {}
-        self._by_write_key: dict[str, Workspace] = {}
+        self._served_pipelines: dict[str, ASGIApp] = {}
         self.transport = InProcessTransport(self.push.hosts())
         for host in PIPELINES_HOSTS:
-            app = pipelines_app(self._by_write_key.get, api_host=f"{host}/v1")
+            app = pipelines_app(self.workspace_for_write_key, api_host=f"{host}/v1")
             self.transport.mount(host, app)
         self.http = httpx.Client(transport=self.transport, timeout=10)
 
     def create_workspace(
         self,
         name: str,
-        campaigns: list[Campaign],
+        campaigns: Iterable[Campaign] | None = None,
         *,
-        ios_topic: str,
+        ios_topic: str | None = None,
         apns_environment: str = "production",
     ) -> HostedWorkspace:
-        """Create a workspace with fresh credentials and its campaigns running."""
+        """Create a workspace with fresh credentials and its campaigns running.
+
+        Credentials come from the seeded id stream and the name, so a restarted
+        emulator with the same seed hands out the same keys.
+        """
+        if name in self.workspaces:
+            raise ValueError(
+                f"workspace {name!r} exists already; give the new one another name "
+                "or call reset() to empty the existing one."
+            )
+        plan = Plan(
+            tuple(self.campaigns if campaigns is None else campaigns),
+            ios_topic or self.ios_topic,
+            apns_environment,
+        )
         ids = self.ids.child(f"workspace/{name}")
-        workspace = Workspace(name, self.clock, ids.child("model"), self.journal)
         credentials = Credentials.generate(ids.child("push"))
-        self.push.provision(credentials)
         keys = Keys(
             site_id=ids.hex(10),
             api_key=ids.hex(10),
@@ -88,14 +140,32 @@ class Emulator:
             fcm_project=credentials.fcm_project_id,
             vapid_public_key=credentials.vapid_public_key,
         )
-        senders: dict[str, Sender] = {
+        hosted = self._host(name, keys, credentials, plan)
+        logger.info("workspace %s created (write key %s)", name, keys.write_key)
+        return hosted
+
+    def _host(
+        self, name: str, keys: Keys, credentials: Credentials, plan: Plan
+    ) -> HostedWorkspace:
+        ids = self.ids.child(f"workspace/{name}")
+        journal = Journal() if self.journal_per_workspace else self.journal
+        workspace = Workspace(name, self.clock, ids.child("model"), journal)
+        self.push.provision(credentials)
+        messenger = Messenger(workspace, self._senders(credentials, plan))
+        engine = CampaignEngine(workspace, list(plan.campaigns), messenger)
+        hosted = HostedWorkspace(workspace, keys, engine, messenger, credentials, plan)
+        self.workspaces[name] = hosted
+        return hosted
+
+    def _senders(self, credentials: Credentials, plan: Plan) -> dict[str, Sender]:
+        return {
             "ios": ApnsClient(
                 self.http,
                 credentials.apns_key_id,
                 credentials.apns_team_id,
                 credentials.apns_private_key_pem,
-                ios_topic,
-                apns_environment,
+                plan.ios_topic,
+                plan.apns_environment,
                 self.clock,
             ),
             "android": FcmClient(
@@ -108,14 +178,176 @@ class Emulator:
                 self.clock,
             ),
         }
-        messenger = Messenger(workspace, senders)
-        engine = CampaignEngine(workspace, campaigns, messenger)
-        hosted = HostedWorkspace(workspace, keys, engine, messenger, credentials)
-        self.workspaces[name] = hosted
-        self._by_write_key[keys.write_key] = workspace
-        logger.info("workspace %s created (write key %s)", name, keys.write_key)
-        return hosted
+
+    # -- lookups by credentials --------------------------------------------------
+
+    def workspace_for_write_key(self, write_key: str) -> Workspace | None:
+        """Return the workspace whose Pipelines write key this is, if any."""
+        for hosted in self.workspaces.values():
+            if _same(hosted.keys.write_key, write_key):
+                return hosted.workspace
+        return None
+
+    def workspace_for_site(self, site_id: str, api_key: str) -> Workspace | None:
+        """Return the workspace a Track API site id and API key open, if any."""
+        for hosted in self.workspaces.values():
+            keys = hosted.keys
+            if _same(keys.site_id, site_id) and _same(keys.api_key, api_key):
+                return hosted.workspace
+        return None
+
+    def workspace_for_app_key(self, app_api_key: str) -> Workspace | None:
+        """Return the workspace an App API key opens, if any."""
+        hosted = self.hosted_for_app_key(app_api_key)
+        return hosted.workspace if hosted else None
+
+    def hosted_for_app_key(self, app_api_key: str) -> HostedWorkspace | None:
+        """Return the hosted workspace, messenger included, for an App API key."""
+        for hosted in self.workspaces.values():
+            if _same(hosted.keys.app_api_key, app_api_key):
+                return hosted
+        return None
+
+    def workspace_for_delivery(self, delivery_id: str) -> Workspace | None:
+        """Return the workspace that made a delivery (metrics carry only its id)."""
+        for hosted in self.workspaces.values():
+            if delivery_id in hosted.workspace.deliveries:
+                return hosted.workspace
+        return None
+
+    def hosted(self, name: str) -> HostedWorkspace:
+        """Return the workspace called ``name``; raise UnknownName if none is."""
+        if name not in self.workspaces:
+            raise UnknownName("workspace", name, self.workspaces)
+        return self.workspaces[name]
+
+    # -- serving -----------------------------------------------------------------
+
+    def pipelines(self, api_host: str) -> ASGIApp:
+        """Return a Pipelines app whose settings point the SDKs at ``api_host``.
+
+        ``api_host`` is what the SDKs put after ``https://``, such as
+        ``127.0.0.1:8443/v1``; apps are kept per host, so each is built once.
+        """
+        app = self._served_pipelines.get(api_host)
+        if app is None:
+            app = pipelines_app(self.workspace_for_write_key, api_host=api_host)
+            self._served_pipelines[api_host] = app
+        return app
+
+    def reset(self) -> None:
+        """Empty every workspace, keeping its name, credentials and campaigns.
+
+        Pending timers are cancelled and the journals start afresh; the clock
+        keeps its time, since time only moves forward.
+        """
+        self.clock.clear()
+        self.journal = Journal()
+        self.push = PushServices(self.clock, self.ids.child("push"), self.journal)
+        for host, app in self.push.hosts().items():
+            self.transport.mount(host, app)
+        hosted = list(self.workspaces.values())
+        self.workspaces.clear()
+        for old in hosted:
+            self._host(old.workspace.name, old.keys, old.push_credentials, old.plan)
+        logger.info("emulator reset: %d workspace(s) emptied", len(hosted))
+
+    # -- read-outs ---------------------------------------------------------------
+
+    def people(self, name: str) -> list[Person]:
+        """Return the people of workspace ``name``, oldest profile first."""
+        people = self.hosted(name).workspace.people.values()
+        return sorted(people, key=lambda p: p.created_at)
+
+    def devices(self, name: str) -> list[Device]:
+        """Return the devices of workspace ``name``, by registration time."""
+        devices = self.hosted(name).workspace.devices.by_token.values()
+        return sorted(devices, key=lambda d: d.registered_at)
+
+    def deliveries(self, name: str) -> list[Delivery]:
+        """Return the deliveries of workspace ``name``, oldest first."""
+        deliveries = self.hosted(name).workspace.deliveries.values()
+        return sorted(deliveries, key=lambda d: d.created_at)
+
+    def timeline(self, name: str, identifier: str) -> list[Entry]:
+        """Return the journal entries touching one person, in time order.
+
+        ``identifier`` is an id, an email, a ``cio_`` id, or an anonymous id that
+        was never identified. The workspace's own entries come with the
+        providers' verdicts and outcomes for that person's deliveries.
+        """
+        workspace = self.hosted(name).workspace
+        subjects = self._subjects(workspace, identifier)
+        entries = workspace.journal.about(subjects)
+        if workspace.journal is not self.journal:
+            providers = [
+                e for e in self.journal if e.delivery_id in subjects.deliveries
+            ]
+            entries = sorted(entries + providers, key=lambda e: e.at)
+        return entries
+
+    def _subjects(self, workspace: Workspace, identifier: str) -> Subjects:
+        person = workspace.find(identifier)
+        if person is None:
+            subjects = Subjects(anonymous_ids={identifier})
+            if any(subjects.touches(e) for e in workspace.journal):
+                return subjects
+            raise UnknownPerson(
+                f"workspace {workspace.name!r} holds no person or anonymous id "
+                f"{identifier!r}; look them up by id, email, cio_ id or anonymous "
+                "id, as the people listing shows them."
+            )
+        deliveries = workspace.deliveries_of(person)
+        tokens = {d.token for d in workspace.devices.of(person)}
+        return Subjects(
+            people={person.cio_id},
+            anonymous_ids=set(person.anonymous_ids),
+            tokens=tokens | {t for d in deliveries for t in d.tokens},
+            deliveries={d.id for d in deliveries},
+        )
+
+    def snapshot(self) -> dict[str, Any]:
+        """Return everything the emulator holds, as plain records."""
+        workspaces: dict[str, Any] = {}
+        for name, hosted in self.workspaces.items():
+            workspace = hosted.workspace
+            workspaces[name] = {
+                "keys": hosted.keys,
+                "people": self.people(name),
+                "devices": self.devices(name),
+                "events": list(workspace.events),
+                "deliveries": self.deliveries(name),
+                "rejections": list(workspace.rejections),
+                "journeys": [_journey(j) for j in hosted.engine.journeys],
+                "journal": list(workspace.journal)
+                if self.journal_per_workspace
+                else [],
+            }
+        return {
+            "clock": {
+                "now": self.clock.now(),
+                "live": self.clock.is_live,
+                "offset": self.clock.offset,
+                "pending": [(t.when, t.label) for t in self.clock.pending()],
+            },
+            "workspaces": workspaces,
+            "journal": list(self.journal),
+        }
 
     def close(self) -> None:
         """Release the HTTP client."""
         self.http.close()
+
+
+def _same(expected: str, given: str) -> bool:
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
+def _journey(journey: Journey) -> dict[str, Any]:
+    return {
+        "campaign": journey.campaign.name,
+        "person": journey.person.cio_id,
+        "step": journey.step,
+        "done": journey.done,
+        "log": list(journey.log),
+    }

@@ -1,0 +1,149 @@
+"""Drive a served emulator's control API from Python: users' tests and ours.
+
+Every method is one request to ``/_harness/``; an error answer raises
+:class:`ControlError` carrying the status, the stable code and the message::
+
+    with ControlClient("https://127.0.0.1:8443", verify=".harness/ca.pem") as control:
+        control.reset()
+        control.advance(minutes=30)
+        for line in control.timeline("u-1"):
+            print(line["time"], line["layer"], line["text"])
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import httpx
+
+from .errors import ControlError
+
+if TYPE_CHECKING:
+    from .server import Server
+
+Record = dict[str, Any]
+
+
+class ControlClient:
+    """Call the control API of the emulator served at ``base_url``.
+
+    ``verify`` is the CA file to trust (the state folder's ``ca.pem``), or a
+    bool as httpx takes it; ``token`` is needed when the server listens beyond
+    loopback.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        verify: str | Path | bool = True,
+        token: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        trust: ssl.SSLContext | bool = (
+            verify
+            if isinstance(verify, bool)
+            else (ssl.create_default_context(cafile=str(verify)))
+        )
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(
+            base_url=f"{base_url.rstrip('/')}/_harness",
+            verify=trust,
+            headers=headers,
+            timeout=timeout,
+        )
+
+    @classmethod
+    def for_server(cls, server: Server) -> ControlClient:
+        """Return a client for a :class:`Server` started in this process."""
+        assert server.tls is not None, "start the server before making its client"
+        return cls(server.https_url, verify=server.tls.ca, token=server.token)
+
+    def reset(self) -> list[str]:
+        """Empty every workspace, keeping its credentials; return their names."""
+        names: list[str] = self._call("POST", "/reset")["workspaces"]
+        return names
+
+    def create_workspace(self, name: str, *, ios_topic: str | None = None) -> Record:
+        """Create a workspace and return its credentials."""
+        body: Record = {"name": name}
+        if ios_topic is not None:
+            body["ios_topic"] = ios_topic
+        return self._call("POST", "/workspaces", body)
+
+    def workspaces(self) -> list[Record]:
+        """Return every workspace with its credentials."""
+        listed: list[Record] = self._call("GET", "/workspaces")["workspaces"]
+        return listed
+
+    def advance(self, delta: timedelta | None = None, /, **units: float) -> Record:
+        """Move the emulator's clock on (``minutes=30``); return the clock."""
+        step = delta if delta is not None else timedelta(**units)
+        return self._call("POST", "/clock/advance", {"seconds": step.total_seconds()})
+
+    def clock(self) -> Record:
+        """Return the emulator's time, offset and pending timers."""
+        return self._call("GET", "/clock")
+
+    def people(self, workspace: str = "default") -> list[Record]:
+        """Return the people of ``workspace``."""
+        return self._list(workspace, "people")
+
+    def devices(self, workspace: str = "default") -> list[Record]:
+        """Return the devices of ``workspace``."""
+        return self._list(workspace, "devices")
+
+    def deliveries(self, workspace: str = "default") -> list[Record]:
+        """Return the deliveries of ``workspace``."""
+        return self._list(workspace, "deliveries")
+
+    def timeline(self, identifier: str, workspace: str = "default") -> list[Record]:
+        """Return a person's timeline entries: time, layer, kind and text."""
+        path = (
+            f"/workspaces/{quote(workspace, safe='')}/people/"
+            f"{quote(identifier, safe='@')}/timeline"
+        )
+        response = self._send("GET", path)
+        return [json.loads(line) for line in response.text.splitlines() if line]
+
+    def snapshot(self) -> Record:
+        """Return everything the emulator holds."""
+        return self._call("GET", "/snapshot")
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.http.close()
+
+    def __enter__(self) -> ControlClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _list(self, workspace: str, kind: str) -> list[Record]:
+        listed: list[Record] = self._call(
+            "GET", f"/workspaces/{quote(workspace, safe='')}/{kind}"
+        )[kind]
+        return listed
+
+    def _call(self, method: str, path: str, body: Record | None = None) -> Record:
+        document: Record = self._send(method, path, body).json()
+        return document
+
+    def _send(
+        self, method: str, path: str, body: Record | None = None
+    ) -> httpx.Response:
+        response = self.http.request(method, path, json=body)
+        if response.is_success:
+            return response
+        try:
+            error = response.json()["error"]
+            code, message = str(error["code"]), str(error["message"])
+        except (ValueError, KeyError, TypeError):
+            code, message = "unexpected", response.text[:500]
+        raise ControlError(response.status_code, code, message)

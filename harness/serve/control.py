@@ -1,0 +1,354 @@
+"""The control API under ``/_harness/``: thin routes over :class:`Emulator` methods.
+
+Every answer is JSON (a person's timeline is JSON lines), every error is
+``{"error": {"code": ..., "message": ...}}`` with a stable code. When the server
+listens beyond loopback, every route wants ``Authorization: Bearer <token>``.
+The routes are listed once, in :data:`ENDPOINTS`, and the OpenAPI document at
+``/_harness/openapi.json`` is made from that list.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+
+from ..emulator import Emulator, Keys
+from ..errors import UnknownName
+from ..transport import ASGIApp, Message
+from ..wire.asgi import Reply, application, route, unmatched_text
+from ..workspace import UnknownPerson
+from . import openapi
+from .plain import plain
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "/_harness"
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+NAME_RULE = (
+    "a workspace name is 1 to 64 letters, digits, '.', '_' or '-', starting "
+    "with a letter or digit"
+)
+MAX_ADVANCE = 10 * 365 * 24 * 3600
+BODY_LIMIT = 64 * 1024
+
+Handler = Callable[[Emulator, Request, bytes], Reply]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One control route: what it does, what it takes and what it answers."""
+
+    method: str
+    path: str
+    summary: str
+    handler: Handler = field(repr=False)
+    body: dict[str, Any] | None = None
+    status: int = 200
+    media: str = "application/json"
+
+    @property
+    def route_path(self) -> str:
+        """Return the path as routed: an identifier may hold any character."""
+        return f"{PREFIX}{self.path}".replace("{identifier}", "{identifier:path}")
+
+
+class _Refused(Exception):
+    """Raised inside a handler when the request cannot be served; becomes a reply."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+def check_name(name: str) -> str | None:
+    """Return what is wrong with a workspace name, or None if it is fine."""
+    if NAME.fullmatch(name):
+        return None
+    return f"workspace name {name!r} breaks the naming rule: {NAME_RULE}."
+
+
+def keys_view(name: str, keys: Keys) -> dict[str, str]:
+    """Return a workspace's credentials under the names Customer.io gives them."""
+    return {
+        "name": name,
+        "site_id": keys.site_id,
+        "track_api_key": keys.api_key,
+        "write_key": keys.write_key,
+        "app_api_key": keys.app_api_key,
+        "fcm_project": keys.fcm_project,
+        "vapid_public_key": keys.vapid_public_key,
+    }
+
+
+# -- handlers ----------------------------------------------------------------------
+
+
+def _reset(emulator: Emulator, request: Request, raw: bytes) -> Reply:
+    emulator.reset()
+    return _json(200, {"workspaces": sorted(emulator.workspaces)})
+
+
+def _create_workspace(emulator: Emulator, request: Request, raw: bytes) -> Reply:
+    body = _object(raw)
+    name = body.get("name")
+    if not isinstance(name, str):
+        raise _Refused(
+            400,
+            "invalid_request",
+            'the body needs "name", a string; send {"name": "worker-1"}.',
+        )
+    problem = check_name(name)
+    if problem:
+        raise _Refused(400, "invalid_request", problem)
+    if name in emulator.workspaces:
+        raise _Refused(
+            409,
+            "workspace_exists",
+            f"workspace {name!r} exists already; pick another name, or GET "
+            f"{PREFIX}/workspaces for its credentials.",
+        )
+    topic = body.get("ios_topic")
+    if topic is not None and not isinstance(topic, str):
+        raise _Refused(
+            400, "invalid_request", '"ios_topic" is the app\'s bundle id, a string.'
+        )
+    hosted = emulator.create_workspace(name, ios_topic=topic)
+    return _json(201, keys_view(name, hosted.keys))
+
+
+def _workspaces(emulator: Emulator, request: Request, raw: bytes) -> Reply:
+    listed = [keys_view(n, h.keys) for n, h in emulator.workspaces.items()]
+    return _json(200, {"workspaces": listed})
+
+
+def _advance(emulator: Emulator, request: Request, raw: bytes) -> Reply:
+    seconds = _seconds(_object(raw).get("seconds"))
+    try:
+        emulator.clock.advance(seconds=seconds)
+    except Exception as error:  # a timer's failure is the answer, not a crash
+        logger.debug("timer failed during advance", exc_info=True)
+        raise _Refused(
+            500,
+            "timer_failed",
+            f"a timer failed while the clock moved on ({type(error).__name__}: "
+            f"{error}); the clock stopped at {plain(emulator.clock.now())}. The "
+            "timeline of the person concerned shows what ran before it.",
+        ) from None
+    return _clock(emulator, request, raw)
+
+
+def _seconds(given: object) -> float:
+    if (
+        isinstance(given, int | float)
+        and not isinstance(given, bool)
+        and math.isfinite(given)
+        and 0 <= given <= MAX_ADVANCE
+    ):
+        return float(given)
+    raise _Refused(
+        400,
+        "invalid_request",
+        f'"seconds" must be a number from 0 to {MAX_ADVANCE} (ten years), '
+        f'not {given!r}; send {{"seconds": 1800}} to move 30 minutes on.',
+    )
+
+
+def _clock(emulator: Emulator, request: Request, raw: bytes) -> Reply:
+    clock = emulator.clock
+    pending = clock.pending()
+    return _json(
+        200,
+        {
+            "now": plain(clock.now()),
+            "live": clock.is_live,
+            "offset_seconds": clock.offset.total_seconds(),
+            "pending_timers": len(pending),
+            "next_timer": plain(pending[0].when) if pending else None,
+        },
+    )
+
+
+def _people(emulator: Emulator, request: Request, raw: bytes) -> Reply:
+    name = request.path_params["name"]
+    return _json(200, {"people": plain(emulator.people(name))})
+
+
+def _devices(emulator: Emulator, request: Request, raw: bytes) -> Reply:
+    name = request.path_params["name"]
+    return _json(200, {"devices": plain(emulator.devices(name))})
+
+
+def _deliveries(emulator: Emulator, request: Request, raw: bytes) -> Reply:
+    name = request.path_params["name"]
+    return _json(200, {"deliveries": plain(emulator.deliveries(name))})
+
+
+def _timeline(emulator: Emulator, request: Request, raw: bytes) -> Reply:
+    name, identifier = request.path_params["name"], request.path_params["identifier"]
+    lines = [
+        json.dumps(
+            {"time": plain(e.at), "layer": e.layer, "kind": e.kind, "text": e.text},
+            ensure_ascii=False,
+        )
+        + "\n"
+        for e in emulator.timeline(name, identifier)
+    ]
+    headers = {"content-type": "application/x-ndjson; charset=utf-8"}
+    return Reply(200, headers, "".join(lines).encode())
+
+
+def _snapshot(emulator: Emulator, request: Request, raw: bytes) -> Reply:
+    snapshot = emulator.snapshot()
+    for name, held in snapshot["workspaces"].items():
+        held["keys"] = keys_view(name, held["keys"])
+    return _json(200, plain(snapshot))
+
+
+def _openapi(emulator: Emulator, request: Request, raw: bytes) -> Reply:
+    return _json(200, openapi.document(ENDPOINTS))
+
+
+ENDPOINTS = [
+    Endpoint("POST", "/reset", "Empty every workspace, keeping credentials.", _reset),
+    Endpoint(
+        "POST",
+        "/workspaces",
+        "Create a workspace; answers its credentials.",
+        _create_workspace,
+        body={
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "name": {"type": "string", "pattern": NAME.pattern},
+                "ios_topic": {"type": "string"},
+            },
+        },
+        status=201,
+    ),
+    Endpoint("GET", "/workspaces", "List workspaces and credentials.", _workspaces),
+    Endpoint(
+        "POST",
+        "/clock/advance",
+        "Move the clock on, running the timers that fall due.",
+        _advance,
+        body={
+            "type": "object",
+            "required": ["seconds"],
+            "properties": {"seconds": {"type": "number", "minimum": 0}},
+        },
+    ),
+    Endpoint("GET", "/clock", "Tell the emulator's time and pending timers.", _clock),
+    Endpoint("GET", "/workspaces/{name}/people", "List people.", _people),
+    Endpoint("GET", "/workspaces/{name}/devices", "List devices.", _devices),
+    Endpoint("GET", "/workspaces/{name}/deliveries", "List deliveries.", _deliveries),
+    Endpoint(
+        "GET",
+        "/workspaces/{name}/people/{identifier}/timeline",
+        "A person's timeline as JSON lines: time, layer, kind, text.",
+        _timeline,
+        media="application/x-ndjson",
+    ),
+    Endpoint("GET", "/snapshot", "Export everything the emulator holds.", _snapshot),
+    Endpoint("GET", "/openapi.json", "This document.", _openapi),
+]
+
+
+# -- the app -----------------------------------------------------------------------
+
+
+def create_app(emulator: Emulator, token: str | None = None) -> ASGIApp:
+    """Build the control app; with ``token``, every route wants it as Bearer."""
+
+    def bind(endpoint: Endpoint) -> Callable[[Request, bytes], Reply]:
+        def handle(request: Request, raw: bytes) -> Reply:
+            try:
+                return endpoint.handler(emulator, request, raw)
+            except _Refused as refused:
+                return _error(refused.status, refused.code, str(refused))
+            except UnknownName as error:
+                return _error(404, "unknown_workspace", str(error))
+            except UnknownPerson as error:
+                return _error(404, "unknown_person", str(error))
+
+        return handle
+
+    routes = [
+        route(e.route_path, bind(e), e.method)
+        for e in ENDPOINTS
+        if e.method in ("GET", "POST")
+    ]
+
+    def unmatched(method: str, path: str, status: int, nearest: list[str]) -> Reply:
+        code = "method_not_allowed" if status == 405 else "no_route"
+        return _error(status, code, unmatched_text(method, path, "control", nearest))
+
+    app = application(routes, unmatched)
+    if token is None:
+        return app
+    return _guarded(app, token)
+
+
+def _guarded(app: ASGIApp, token: str) -> ASGIApp:
+    expected = f"Bearer {token}".encode()
+
+    async def guarded(scope: Message, receive: Any, send: Any) -> None:
+        headers = dict(scope.get("headers", []))
+        given = headers.get(b"authorization", b"")
+        if scope["type"] != "http" or hmac.compare_digest(given, expected):
+            await app(scope, receive, send)
+            return
+        what = "a wrong" if given else "no"
+        reply = _error(
+            401,
+            "unauthorized",
+            f"{scope['method']} {scope['path']} came with {what} control token; "
+            "this server listens beyond loopback, so send the token it printed "
+            "at start as 'Authorization: Bearer <token>'.",
+        )
+        reply.headers["www-authenticate"] = 'Bearer realm="harness"'
+        await _send(send, reply)
+
+    return guarded
+
+
+async def _send(send: Any, reply: Reply) -> None:
+    headers = [(k.encode(), v.encode()) for k, v in reply.headers.items()]
+    await send(
+        {"type": "http.response.start", "status": reply.status, "headers": headers}
+    )
+    await send({"type": "http.response.body", "body": reply.body})
+
+
+def _object(raw: bytes) -> dict[str, Any]:
+    if len(raw) > BODY_LIMIT:
+        raise _Refused(
+            413, "too_large", f"the body is over {BODY_LIMIT} bytes; send less."
+        )
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, RecursionError) as error:
+        raise _Refused(
+            400, "bad_json", f"the body is not JSON ({error}); send a JSON object."
+        ) from None
+    if not isinstance(body, dict):
+        raise _Refused(
+            400, "bad_json", f"the body is a JSON {type(body).__name__}, not an object."
+        )
+    return body
+
+
+def _json(status: int, document: Any) -> Reply:
+    body = json.dumps(document, ensure_ascii=False).encode()
+    return Reply(status, {"content-type": "application/json"}, body)
+
+
+def _error(status: int, code: str, message: str) -> Reply:
+    return _json(status, {"error": {"code": code, "message": message}})

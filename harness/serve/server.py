@@ -1,0 +1,408 @@
+"""Run the served emulator: HTTPS and plain HTTP ports in one process, one loop.
+
+:class:`Server` binds its sockets before anything runs, so port 0 is resolved
+and the URLs are known at once; it then serves every API on both ports from one
+asyncio loop, where a background task runs the live clock's due timers. Run it
+in the foreground (``harness serve``, stopped by SIGINT or SIGTERM) or in a
+background thread (:meth:`Server.start`, for tests)::
+
+    with Server(ServeOptions(state=tmp_path)) as server:
+        control = ControlClient.for_server(server)   # trusts server.tls.ca
+        control.advance(minutes=30)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import secrets
+import signal
+import socket
+import threading
+from collections.abc import Callable, Coroutine, Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from ..campaigns import Campaign
+from ..clock import Clock
+from ..emulator import DEFAULT_IOS_TOPIC, Emulator
+from ..files import load_directory
+from ..ids import Ids
+from ..journal import Journal
+from ..transport import ASGIApp
+from .app import create_app, optional_apis
+from .control import check_name
+from .errors import BindError, ServeError
+from .tls import Tls, prepare
+
+logger = logging.getLogger(__name__)
+
+LOOPBACK = "127.0.0.1"
+START_TIMEOUT = 10.0
+STOP_TIMEOUT = 10.0
+GRACE = 2
+CALM = 0.3
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """How to serve: ports, address, state folder, workspaces and seed.
+
+    ``http_port`` None serves HTTPS only; port 0 takes a free port. ``listen``
+    None binds 127.0.0.1 with an open control API; any address given, even
+    127.0.0.1, puts the control API behind a bearer token (a random one unless
+    ``token`` is given, which guards it on loopback too). ``project`` is the
+    folder whose ``fixtures/transactional/`` the App API sends from.
+    """
+
+    port: int = 0
+    http_port: int | None = 0
+    listen: str | None = None
+    state: Path = Path(".harness")
+    workspaces: tuple[str, ...] = ("default",)
+    seed: int | str = 0
+    campaigns: tuple[Campaign, ...] = ()
+    ios_topic: str = DEFAULT_IOS_TOPIC
+    cert_names: tuple[str, ...] = ()
+    token: str | None = None
+    project: Path | None = None
+    tick: float = field(default=0.05, repr=False)
+
+    def problems(self) -> list[str]:
+        """Return every reason these options cannot be served, or none."""
+        found = [p for name in self.workspaces if (p := check_name(name))]
+        if len(set(self.workspaces)) != len(self.workspaces):
+            found.append("a workspace name is given twice; give each one once.")
+        if not self.workspaces:
+            found.append("no workspace to serve; give at least one name.")
+        for flag, port in (("--port", self.port), ("--http-port", self.http_port)):
+            if port is not None and not 0 <= port <= 65535:
+                found.append(f"{flag} {port} is not a port; use 1-65535, or 0.")
+        if self.http_port and self.http_port == self.port:
+            found.append(
+                f"--port and --http-port are both {self.port}; HTTPS and HTTP "
+                "need a port each, or --no-http."
+            )
+        if self.listen is not None:
+            try:
+                ipaddress.ip_address(self.listen)
+            except ValueError:
+                found.append(
+                    f"--listen {self.listen!r} is not an IP address; give one of "
+                    "this host's addresses, such as 192.168.1.20, or 0.0.0.0 for all."
+                )
+        return found
+
+
+def project_options(project: Path, **given: Any) -> ServeOptions:
+    """Return options that serve ``project``'s campaigns and transactional messages.
+
+    Raises ConfigError, listing every problem, if a campaign file is wrong.
+    """
+    folder = project / "fixtures" / "campaigns"
+    campaigns = load_directory(folder, Campaign) if folder.is_dir() else {}
+    return ServeOptions(campaigns=tuple(campaigns.values()), project=project, **given)
+
+
+class Server:
+    """Serve one emulator over HTTPS (and HTTP) until stopped.
+
+    A server serves once; start a new one to serve again (with the same state
+    folder it keeps the CA, and with the same seed the workspace keys).
+    """
+
+    def __init__(self, options: ServeOptions) -> None:
+        problems = options.problems()
+        if problems:
+            raise ServeError(" ".join(problems))
+        self.options = options
+        self.token = options.token or (
+            secrets.token_urlsafe(24) if options.listen is not None else None
+        )
+        self.bind = options.listen or LOOPBACK
+        self.emulator: Emulator | None = None
+        self.tls: Tls | None = None
+        self.https_port = self.http_port = 0
+        self._sockets: list[socket.socket] = []
+        self._servers: list[uvicorn.Server] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        # API name -> why it is not served (its package is not built yet)
+        self.not_served: dict[str, str] = {}
+
+    # -- what clients need ---------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        """Return the address clients on this machine use to reach the server."""
+        wildcard = ipaddress.ip_address(self.bind).is_unspecified
+        return LOOPBACK if wildcard else self.bind
+
+    @property
+    def https_url(self) -> str:
+        """Return the HTTPS base URL, such as ``https://127.0.0.1:8443``."""
+        return f"https://{_shown(self.host)}:{self.https_port}"
+
+    @property
+    def http_url(self) -> str | None:
+        """Return the plain HTTP base URL, or None when HTTP is off."""
+        if self.options.http_port is None:
+            return None
+        return f"http://{_shown(self.host)}:{self.http_port}"
+
+    @property
+    def api_host(self) -> str:
+        """Return the apiHost and cdnHost a mobile SDK is configured with."""
+        return f"{_shown(self.host)}:{self.https_port}/v1"
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Make the TLS files and the emulator, and bind the ports."""
+        if self.emulator is not None:
+            return
+        options = self.options
+        self.tls = prepare(options.state, (self.bind, *options.cert_names))
+        self._sockets = [_bind(self.bind, options.port, "--port")]
+        if options.http_port is not None:
+            try:
+                self._sockets.append(_bind(self.bind, options.http_port, "--http-port"))
+            except BindError:
+                self._sockets[0].close()
+                raise
+        self.https_port = self._sockets[0].getsockname()[1]
+        self.http_port = self._sockets[-1].getsockname()[1] if self.http_url else 0
+        self.emulator = _emulator(options)
+        names = list(dict.fromkeys([self.host, *self.tls.names]))
+        optional = optional_apis(self.emulator, options.project)
+        self.not_served = {m.api: w for m, w in optional.items() if isinstance(w, str)}
+        app = create_app(
+            self.emulator,
+            https_port=self.https_port,
+            token=self.token,
+            names=names,
+            optional=optional,
+        )
+        self._servers = [self._uvicorn(app, tls=True)]
+        if self.http_url:
+            self._servers.append(self._uvicorn(app, tls=False))
+
+    def run(self, ready: Callable[[Server], None] = lambda server: None) -> None:
+        """Serve in this thread until SIGINT or SIGTERM; call ``ready`` once up."""
+        self.prepare()
+
+        async def main() -> None:
+            self._begin()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self.stop_soon)
+            await self._main(lambda: ready(self))
+
+        _run(main())
+
+    def start(self, timeout: float = START_TIMEOUT) -> Server:
+        """Serve from a background thread; return once both ports answer."""
+        self.prepare()
+        ready, failed = threading.Event(), []
+
+        async def main() -> None:
+            self._begin()
+            await self._main(ready.set)
+
+        def serve() -> None:
+            try:
+                _run(main())
+            except BaseException as error:  # reported to the starting thread
+                failed.append(error)
+                ready.set()
+
+        self._thread = threading.Thread(target=serve, name="harness-serve", daemon=True)
+        self._thread.start()
+        if not ready.wait(timeout):
+            self.stop()
+            raise ServeError(
+                f"the server did not start within {timeout:.0f} s; run harness "
+                "serve -vv to see where it stops."
+            )
+        if failed:
+            raise ServeError(f"the server failed to start: {failed[0]}") from failed[0]
+        return self
+
+    def stop_soon(self) -> None:
+        """Ask the server to stop; safe from any thread, and again once stopped."""
+        loop, stopping = self._loop, self._stopping
+        if loop is not None and stopping is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(stopping.set)
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Stop a server started with :meth:`start` and wait for it to end."""
+        self.stop_soon()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                logger.warning("the server thread did not end within %.0f s", timeout)
+        for sock in self._sockets:
+            sock.close()
+        if self.emulator is not None:
+            self.emulator.close()
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- inside the loop -----------------------------------------------------------
+
+    def _begin(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+
+    async def _main(self, ready: Callable[[], None]) -> None:
+        assert self._stopping is not None
+        tasks = [
+            asyncio.create_task(server.serve(sockets=[sock]))
+            for server, sock in zip(self._servers, self._sockets, strict=True)
+        ]
+        ticker = asyncio.create_task(self._tick())
+        try:
+            await self._started(tasks)
+            logger.info("listening on %s", " and ".join(u for u in self._urls() if u))
+            ready()
+            stopping = asyncio.create_task(self._stopping.wait())
+            await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+        finally:
+            ticker.cancel()
+            await self._shutdown(tasks)
+        for task in tasks:
+            if not task.cancelled() and task.exception() is not None:
+                raise ServeError(f"a listener failed: {task.exception()}")
+        logger.info("stopped")
+
+    async def _started(self, tasks: list[asyncio.Task[None]]) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + START_TIMEOUT
+        while not all(server.started for server in self._servers):
+            failed = [t for t in tasks if t.done()]
+            if failed:
+                await failed[0]  # raises the listener's own error
+                raise ServeError("a listener ended before it started")
+            if loop.time() > deadline:
+                raise ServeError(f"the listeners did not start in {START_TIMEOUT} s")
+            await asyncio.sleep(0.01)
+
+    async def _shutdown(self, tasks: list[asyncio.Task[None]]) -> None:
+        """Stop both listeners; open connections get a moment, not more.
+
+        Handlers never await once a body is read, so a request being answered
+        finishes within the moment; an idle TLS client that never answers the
+        close would otherwise hold the listener for the whole graceful timeout.
+        """
+        for server in self._servers:
+            server.should_exit = True
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=CALM)
+        if pending:
+            for server in self._servers:
+                server.force_exit = True
+            _, pending = await asyncio.wait(pending, timeout=GRACE + 1)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=1)
+
+    async def _tick(self) -> None:
+        assert self.emulator is not None
+        clock = self.emulator.clock
+        while True:
+            await asyncio.sleep(self.options.tick)
+            try:
+                clock.run_due()
+            except Exception as error:  # one bad timer must not stop the clock
+                logger.warning("a timer failed and was dropped: %s", error)
+                logger.debug("timer failure", exc_info=True)
+
+    def _urls(self) -> tuple[str, str | None]:
+        return self.https_url, self.http_url
+
+    def _uvicorn(self, app: ASGIApp, *, tls: bool) -> uvicorn.Server:
+        assert self.tls is not None
+        config = uvicorn.Config(
+            app,
+            host=self.bind,
+            lifespan="off",
+            ws="none",
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+            server_header=False,
+            timeout_graceful_shutdown=GRACE,
+            ssl_certfile=self.tls.cert if tls else None,
+            ssl_keyfile=self.tls.key if tls else None,
+        )
+        config.load()
+        return _Listener(config)
+
+
+class _Listener(uvicorn.Server):
+    """A uvicorn server that leaves signals to :class:`Server`, which runs two."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def _emulator(options: ServeOptions) -> Emulator:
+    emulator = Emulator(
+        Clock.live(),
+        Ids(options.seed).child("emulator"),
+        Journal(),
+        campaigns=options.campaigns,
+        ios_topic=options.ios_topic,
+        journal_per_workspace=True,
+    )
+    for name in options.workspaces:
+        emulator.create_workspace(name)
+    return emulator
+
+
+def _bind(host: str, port: int, flag: str) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise BindError(
+            f"cannot listen on {_shown(host)}:{port} ({error.strerror}); pick "
+            f"another {flag}, or {flag} 0 for a free one"
+            + ("" if host == LOOPBACK else ", and check the address is this host's")
+            + "."
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _run(main: Coroutine[Any, Any, None]) -> None:
+    try:
+        import uvloop
+    except ImportError:
+        factory = None
+    else:
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(main)
+
+
+def _shown(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

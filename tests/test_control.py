@@ -1,0 +1,457 @@
+"""The control API under /_harness/, in process, and the emulator methods under it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.campaigns import Campaign
+from harness.clock import DEFAULT_START, Clock
+from harness.emulator import Emulator
+from harness.files import load_directory
+from harness.ids import Ids
+from harness.journal import Journal
+from harness.serve import control
+
+BASE = "https://harness.test/_harness"
+PIPELINES = "https://cdp.customer.io/v1"
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture(scope="module")
+def campaigns(root: Path) -> list[Campaign]:
+    """The shipped campaigns, cart-recovery among them."""
+    return list(load_directory(root / "fixtures" / "campaigns", Campaign).values())
+
+
+@pytest.fixture
+def emulator(campaigns: list[Campaign]) -> Iterator[Emulator]:
+    """An emulator as served: a journal per workspace, one workspace, control on."""
+    emulator = Emulator(
+        Clock(),
+        Ids(0).child("emulator"),
+        Journal(),
+        campaigns=campaigns,
+        journal_per_workspace=True,
+    )
+    emulator.create_workspace("default")
+    emulator.transport.mount("harness.test", control.create_app(emulator))
+    yield emulator
+    emulator.close()
+
+
+@pytest.fixture
+def http(emulator: Emulator) -> httpx.Client:
+    """The emulator's own client: reaches Pipelines and the control API."""
+    return emulator.http
+
+
+def send(http: httpx.Client, write_key: str, *calls: dict[str, Any]) -> None:
+    """Post ``calls`` as one Pipelines batch and insist it was taken."""
+    response = http.post(
+        f"{PIPELINES}/batch", auth=(write_key, ""), json={"batch": list(calls)}
+    )
+    assert response.status_code == 200, response.text
+
+
+def key(emulator: Emulator, name: str = "default") -> str:
+    return emulator.workspaces[name].keys.write_key
+
+
+def error_of(response: httpx.Response) -> tuple[int, str, str]:
+    error = response.json()["error"]
+    return response.status_code, error["code"], error["message"]
+
+
+CART = {
+    "type": "track",
+    "userId": "u-1",
+    "event": "added_to_cart",
+    "properties": {"items": [{"name": "Socks", "sku": "S-1"}]},
+}
+
+
+# -- workspaces ---------------------------------------------------------------------
+
+
+def test_creating_a_workspace_answers_201_with_its_credentials(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    response = http.post(f"{BASE}/workspaces", json={"name": "worker-1"})
+
+    assert response.status_code == 201
+    body = response.json()
+    keys = emulator.workspaces["worker-1"].keys
+    assert body["name"] == "worker-1"
+    assert (body["site_id"], body["track_api_key"]) == (keys.site_id, keys.api_key)
+    assert (body["write_key"], body["app_api_key"]) == (
+        keys.write_key,
+        keys.app_api_key,
+    )
+
+
+def test_listing_workspaces_shows_each_with_its_own_keys(http: httpx.Client) -> None:
+    http.post(f"{BASE}/workspaces", json={"name": "worker-1"})
+
+    listed = http.get(f"{BASE}/workspaces").json()["workspaces"]
+
+    assert [w["name"] for w in listed] == ["default", "worker-1"]
+    assert listed[0]["write_key"] != listed[1]["write_key"]
+
+
+def test_a_taken_workspace_name_is_409_and_changes_nothing(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    before = emulator.workspaces["default"]
+
+    response = http.post(f"{BASE}/workspaces", json={"name": "default"})
+
+    status, code, message = error_of(response)
+    assert (status, code) == (409, "workspace_exists")
+    assert "pick another name" in message
+    assert emulator.workspaces["default"] is before
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ({}, '"name"'),
+        ({"name": 7}, '"name"'),
+        ({"name": "has space"}, "naming rule"),
+        ({"name": "-dash-first"}, "naming rule"),
+        ({"name": "ok", "ios_topic": 3}, "bundle id"),
+    ],
+)
+def test_a_bad_workspace_request_is_400_saying_what_to_send(
+    http: httpx.Client, body: dict[str, Any], says: str
+) -> None:
+    status, code, message = error_of(http.post(f"{BASE}/workspaces", json=body))
+
+    assert (status, code) == (400, "invalid_request")
+    assert says in message
+
+
+def test_a_body_that_is_not_json_is_400_bad_json(http: httpx.Client) -> None:
+    response = http.post(f"{BASE}/workspaces", content=b"{name: x")
+
+    assert error_of(response)[:2] == (400, "bad_json")
+
+
+def test_an_unknown_workspace_is_404_listing_the_known_ones(http: httpx.Client) -> None:
+    status, code, message = error_of(http.get(f"{BASE}/workspaces/nope/people"))
+
+    assert (status, code) == (404, "unknown_workspace")
+    assert "'nope'" in message and "default" in message
+
+
+def test_workspaces_never_see_each_others_people(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    emulator.create_workspace("other")
+    send(http, key(emulator), {"type": "identify", "userId": "alice"})
+    send(http, key(emulator, "other"), {"type": "identify", "userId": "bob"})
+
+    default = http.get(f"{BASE}/workspaces/default/people").json()["people"]
+    other = http.get(f"{BASE}/workspaces/other/people").json()["people"]
+
+    assert [p["id"] for p in default] == ["alice"]
+    assert [p["id"] for p in other] == ["bob"]
+
+
+def test_one_anonymous_id_in_two_workspaces_keeps_two_timelines(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    emulator.create_workspace("other")
+    for name, event in [("default", "viewed_socks"), ("other", "viewed_hats")]:
+        call = {"type": "track", "anonymousId": "anon-1", "event": event}
+        send(http, key(emulator, name), call)
+
+    texts = [
+        e["text"]
+        for e in timeline(http, "anon-1", workspace="default")
+        if e["layer"] == "workspace"
+    ]
+
+    assert texts == ["track 'viewed_socks' as anonymous anon-1"]
+
+
+# -- lookups by credentials ----------------------------------------------------------
+
+
+def test_credentials_find_their_workspace_and_nothing_else(emulator: Emulator) -> None:
+    other = emulator.create_workspace("other")
+    keys = emulator.workspaces["default"].keys
+
+    assert emulator.workspace_for_write_key(keys.write_key) is (
+        emulator.workspaces["default"].workspace
+    )
+    assert emulator.workspace_for_site(keys.site_id, keys.api_key) is not None
+    assert emulator.workspace_for_site(keys.site_id, other.keys.api_key) is None
+    assert emulator.workspace_for_app_key(other.keys.app_api_key) is other.workspace
+    assert emulator.workspace_for_write_key("") is None
+
+
+def test_same_seed_and_name_give_the_same_keys() -> None:
+    emulators = [Emulator(Clock(), Ids(7).child("e"), Journal()) for _ in range(2)]
+
+    made = [e.create_workspace("w").keys for e in emulators]
+
+    assert (made[0].site_id, made[0].write_key) == (made[1].site_id, made[1].write_key)
+    for emulator in emulators:
+        emulator.close()
+
+
+# -- reset ----------------------------------------------------------------------------
+
+
+def test_reset_empties_workspaces_but_keeps_their_credentials(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    keys = emulator.workspaces["default"].keys
+    send(http, keys.write_key, {"type": "identify", "userId": "u-1"}, CART)
+
+    response = http.post(f"{BASE}/reset")
+
+    assert response.json() == {"workspaces": ["default"]}
+    assert http.get(f"{BASE}/workspaces/default/people").json() == {"people": []}
+    assert emulator.clock.pending() == []
+    assert emulator.workspaces["default"].keys == keys
+    send(http, keys.write_key, {"type": "identify", "userId": "u-2"})
+    assert [p.id for p in emulator.people("default")] == ["u-2"]
+
+
+def test_reset_keeps_campaigns_running_for_new_triggers(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    http.post(f"{BASE}/reset")
+    send(http, key(emulator), {"type": "identify", "userId": "u-1"}, CART)
+
+    http.post(f"{BASE}/clock/advance", json={"seconds": 31 * 60})
+
+    assert [d.channel for d in emulator.deliveries("default")] == ["email"]
+
+
+# -- clock ----------------------------------------------------------------------------
+
+
+def test_advancing_the_clock_runs_a_campaign_wait(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    send(http, key(emulator), {"type": "identify", "userId": "u-1"}, CART)
+    assert http.get(f"{BASE}/clock").json()["pending_timers"] == 1
+
+    clock = http.post(f"{BASE}/clock/advance", json={"seconds": 1800}).json()
+
+    deliveries = http.get(f"{BASE}/workspaces/default/deliveries").json()
+    assert clock["now"] == "2026-03-02T09:30:00Z"
+    assert clock["pending_timers"] == 0
+    assert [d["channel"] for d in deliveries["deliveries"]] == ["email"]
+    assert deliveries["deliveries"][0]["subject"] == "You left Socks in your cart"
+
+
+def test_the_clock_reads_frozen_with_no_offset(http: httpx.Client) -> None:
+    clock = http.get(f"{BASE}/clock").json()
+
+    assert clock == {
+        "now": "2026-03-02T09:00:00Z",
+        "live": False,
+        "offset_seconds": 0.0,
+        "pending_timers": 0,
+        "next_timer": None,
+    }
+
+
+@pytest.mark.parametrize("seconds", [-1, "60", True, None, 1e12, float("inf")])
+def test_a_bad_advance_is_400_and_leaves_the_clock(
+    http: httpx.Client, emulator: Emulator, seconds: Any
+) -> None:
+    body = json.dumps({"seconds": seconds}, allow_nan=True)
+
+    response = http.post(f"{BASE}/clock/advance", content=body)
+
+    status, code, message = error_of(response)
+    assert (status, code) == (400, "invalid_request")
+    assert '{"seconds": 1800}' in message
+    assert emulator.clock.now() == DEFAULT_START
+
+
+# -- read-outs -------------------------------------------------------------------------
+
+
+def timeline(
+    http: httpx.Client, identifier: str, workspace: str = "default"
+) -> list[dict[str, Any]]:
+    path = f"{BASE}/workspaces/{workspace}/people/{identifier}/timeline"
+    response = http.get(path)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    return [json.loads(line) for line in response.text.splitlines()]
+
+
+def test_a_timeline_is_json_lines_of_time_layer_kind_and_text(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    send(
+        http,
+        key(emulator),
+        {"type": "track", "anonymousId": "anon-1", "event": "viewed"},
+        {"type": "identify", "userId": "u-1", "anonymousId": "anon-1"},
+    )
+
+    entries = timeline(http, "u-1")
+
+    assert all(set(e) == {"time", "layer", "kind", "text"} for e in entries)
+    assert entries[0]["text"] == "track 'viewed' as anonymous anon-1"
+    assert any("merged into u-1" in e["text"] for e in entries)
+    assert entries[0]["time"] == "2026-03-02T09:00:00Z"
+
+
+def test_a_timeline_shows_the_campaign_and_its_send(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    send(http, key(emulator), {"type": "identify", "userId": "u-1"}, CART)
+    http.post(f"{BASE}/clock/advance", json={"seconds": 1800})
+
+    texts = [e["text"] for e in timeline(http, "u-1")]
+
+    assert "entered campaign 'cart-recovery' on 'added_to_cart'" in texts
+    assert any(t.startswith("email 'You left Socks") for t in texts)
+
+
+def test_a_timeline_is_found_by_email_and_cio_id(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    identify = {"type": "identify", "userId": "u-1", "traits": {"email": "A@x.io"}}
+    send(http, key(emulator), identify)
+    cio_id = emulator.people("default")[0].cio_id
+
+    by_email, by_cio = timeline(http, "a@x.io"), timeline(http, f"cio_{cio_id}")
+
+    assert by_email == by_cio != []
+
+
+def test_a_timeline_of_no_one_is_404_naming_the_ways_to_look_up(
+    http: httpx.Client,
+) -> None:
+    response = http.get(f"{BASE}/workspaces/default/people/ghost/timeline")
+
+    status, code, message = error_of(response)
+    assert (status, code) == (404, "unknown_person")
+    assert "'ghost'" in message and "anonymous id" in message
+
+
+def test_people_and_devices_list_what_the_sdk_registered(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    device = {
+        "type": "track",
+        "userId": "u-1",
+        "event": "Device Created or Updated",
+        "context": {"device": {"token": "tok-1", "type": "ios"}},
+        "properties": {"push_enabled": "true"},
+    }
+    send(http, key(emulator), {"type": "identify", "userId": "u-1"}, device)
+
+    people = http.get(f"{BASE}/workspaces/default/people").json()["people"]
+    devices = http.get(f"{BASE}/workspaces/default/devices").json()["devices"]
+
+    assert people[0]["id"] == "u-1" and people[0]["created_at"].endswith("Z")
+    assert [(d["token"], d["owner"]) for d in devices] == [
+        ("tok-1", people[0]["cio_id"])
+    ]
+
+
+def test_snapshot_exports_clock_workspaces_and_journals(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    send(http, key(emulator), {"type": "identify", "userId": "u-1"}, CART)
+
+    snapshot = http.get(f"{BASE}/snapshot").json()
+
+    held = snapshot["workspaces"]["default"]
+    assert snapshot["clock"]["pending"][0][1] == "cart-recovery wait for u-1"
+    assert held["keys"]["write_key"] == key(emulator)
+    assert [p["id"] for p in held["people"]] == ["u-1"]
+    assert [e["name"] for e in held["events"]] == ["added_to_cart"]
+    assert held["journeys"][0]["campaign"] == "cart-recovery"
+    assert any(e["kind"] == "identify" for e in held["journal"])
+
+
+# -- the routes themselves ----------------------------------------------------------
+
+
+def test_openapi_document_lists_every_control_route(http: httpx.Client) -> None:
+    document = http.get(f"{BASE}/openapi.json").json()
+
+    operations = [
+        (method.upper(), path)
+        for path, item in document["paths"].items()
+        for method in item
+    ]
+    expected = [(e.method, f"/_harness{e.path}") for e in control.ENDPOINTS]
+    ids = [
+        op["operationId"] for item in document["paths"].values() for op in item.values()
+    ]
+    assert document["openapi"].startswith("3.1")
+    assert sorted(operations) == sorted(expected)
+    assert len(ids) == len(set(ids))
+
+
+def test_an_unknown_control_path_is_404_naming_the_nearest_routes(
+    http: httpx.Client,
+) -> None:
+    status, code, message = error_of(http.get(f"{BASE}/peoples"))
+
+    assert (status, code) == (404, "no_route")
+    assert "GET /_harness/peoples matches no control route" in message
+    assert "nearest routes:" in message
+
+
+def test_a_wrong_method_is_405_method_not_allowed(http: httpx.Client) -> None:
+    assert error_of(http.get(f"{BASE}/reset"))[:2] == (405, "method_not_allowed")
+
+
+def test_with_a_token_every_route_wants_it_as_bearer(emulator: Emulator) -> None:
+    emulator.transport.mount("guarded.test", control.create_app(emulator, TOKEN))
+    url = "https://guarded.test/_harness/workspaces"
+
+    missing = emulator.http.get(url)
+    wrong = emulator.http.get(url, headers={"authorization": "Bearer nope"})
+    right = emulator.http.get(url, headers={"authorization": f"Bearer {TOKEN}"})
+
+    assert error_of(missing)[:2] == (401, "unauthorized")
+    assert "came with no control token" in error_of(missing)[2]
+    assert "came with a wrong control token" in error_of(wrong)[2]
+    assert missing.headers["www-authenticate"] == 'Bearer realm="harness"'
+    assert right.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [("default", None), ("w.1_a-b", None), ("", "naming rule"), ("a/b", "naming")],
+)
+def test_workspace_names_follow_one_rule(name: str, problem: str | None) -> None:
+    found = control.check_name(name)
+
+    assert (found is None) if problem is None else (problem in str(found))
+
+
+def test_a_timer_failing_during_advance_is_500_timer_failed(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    def fail() -> None:
+        raise RuntimeError("boom")
+
+    emulator.clock.call_later(timedelta(minutes=1), fail, "failing")
+
+    response = http.post(f"{BASE}/clock/advance", json={"seconds": 120})
+
+    status, code, message = error_of(response)
+    assert (status, code) == (500, "timer_failed")
+    assert "RuntimeError: boom" in message
