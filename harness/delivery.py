@@ -47,7 +47,7 @@ class Messenger:
             {"link": message.link} if message.link else None,
         )
         for device in devices:
-            self._send(delivery, device, message)
+            self.deliver(delivery, device, message)
         return delivery
 
     def email(self, person: Person, message: Rendered, campaign: str) -> Delivery:
@@ -59,7 +59,18 @@ class Messenger:
         self._journal(delivery, f"email {message.title!r} to {to}")
         return delivery
 
-    def _send(self, delivery: Delivery, device: Device, message: Rendered) -> None:
+    def deliver(
+        self,
+        delivery: Delivery,
+        device: Device,
+        message: Rendered,
+        custom_data: dict[str, str] | None = None,
+    ) -> None:
+        """Send ``delivery``'s push to one device and keep the provider's verdict.
+
+        A token the provider calls dead is pruned, unless it was registered
+        again after the moment the provider gives.
+        """
         keys = None
         if device.platform == "web":
             keys = {
@@ -74,6 +85,7 @@ class Messenger:
             body=message.body,
             link=message.link,
             image_url=message.image_url,
+            custom_data=dict(custom_data or {}),
             web_keys=keys,
         )
         sender = self.senders.get(device.platform)

@@ -23,6 +23,8 @@ from typing import Any
 
 import httpx
 
+from .appapi import AppContext
+from .appapi import create_app as app_api
 from .campaigns import Campaign, CampaignEngine, Journey
 from .clock import Clock
 from .delivery import Messenger, Sender
@@ -32,12 +34,16 @@ from .journal import Entry, Journal, Subjects
 from .pipelines import create_app as pipelines_app
 from .push.clients import ApnsClient, FcmClient, WebPushClient
 from .push.services import Credentials, PushServices
+from .track import create_app as track_app
+from .transactional import TransactionalMessage
 from .transport import ASGIApp, InProcessTransport
 from .workspace import Delivery, Device, Person, UnknownPerson, Workspace
 
 logger = logging.getLogger(__name__)
 
 PIPELINES_HOSTS = ("cdp.customer.io", "cdp-eu.customer.io")
+TRACK_HOSTS = ("track.customer.io", "track-eu.customer.io")
+APP_HOSTS = ("api.customer.io", "api-eu.customer.io")
 DEFAULT_IOS_TOPIC = "com.example.shop"
 
 
@@ -93,8 +99,10 @@ class Emulator:
         campaigns: Iterable[Campaign] = (),
         ios_topic: str = DEFAULT_IOS_TOPIC,
         journal_per_workspace: bool = False,
+        transactional: Iterable[TransactionalMessage] = (),
     ) -> None:
         self.clock, self.ids, self.journal = clock, ids, journal
+        self.transactional = tuple(transactional)
         self.campaigns = tuple(campaigns)
         self.ios_topic = ios_topic
         self.journal_per_workspace = journal_per_workspace
@@ -105,7 +113,21 @@ class Emulator:
         for host in PIPELINES_HOSTS:
             app = pipelines_app(self.workspace_for_write_key, api_host=f"{host}/v1")
             self.transport.mount(host, app)
+        self.track_api = track_app(
+            self.workspace_for_site, by_delivery=self.workspace_for_delivery
+        )
+        self.app_api = app_api(self._app_context)
+        for host in TRACK_HOSTS:
+            self.transport.mount(host, self.track_api)
+        for host in APP_HOSTS:
+            self.transport.mount(host, self.app_api)
         self.http = httpx.Client(transport=self.transport, timeout=10)
+
+    def _app_context(self, app_api_key: str) -> AppContext | None:
+        hosted = self.hosted_for_app_key(app_api_key)
+        if hosted is None:
+            return None
+        return AppContext(hosted.workspace, hosted.messenger, self.transactional)
 
     def create_workspace(
         self,

@@ -57,7 +57,6 @@ from .delivery import Messenger
 from .errors import ConfigError, Problem
 from .files import load_directory, shown
 from .journal import Entry, short_token
-from .push.clients import OutboundPush
 from .workspace import (
     Caller,
     Delivery,
@@ -443,7 +442,7 @@ class Transactional:
             self._settle(delivery, State.UNDELIVERABLE, why)
             return
         for device in devices:
-            self._send(delivery, device, content, call.custom_data)
+            self.messenger.deliver(delivery, device, content, call.custom_data)
         record.sent_at = self.workspace.clock.now()
         state, reason = _outcome(delivery)
         self._settle(delivery, state, reason, quiet=state is State.SENT)
@@ -461,55 +460,6 @@ class Transactional:
             reachable = [max(reachable, key=lambda d: d.last_used)]
         off = f"none of {person.label}'s {len(devices)} device(s) has push enabled"
         return reachable, off
-
-    def _send(
-        self,
-        delivery: Delivery,
-        device: Device,
-        content: Rendered,
-        data: dict[str, str],
-    ) -> None:
-        keys = None
-        if device.platform == "web":
-            keys = {
-                "p256dh": str(device.attributes.get("web_push_p256dh", "")),
-                "auth": str(device.attributes.get("web_push_auth", "")),
-            }
-        push = OutboundPush(
-            delivery_id=delivery.id,
-            token=device.token,
-            platform=device.platform,
-            title=content.title,
-            body=content.body,
-            link=content.link,
-            image_url=content.image_url,
-            custom_data=dict(data),
-            web_keys=keys,
-        )
-        delivery.tokens.append(device.token)
-        token = short_token(device.token)
-        self._journal(
-            delivery,
-            f"push {content.title!r} sent to {device.platform} token {token}",
-            device.token,
-        )
-        sender = self.messenger.senders.get(device.platform)
-        if sender is None:
-            text = f"no {device.platform} push credentials in this workspace"
-            self._journal(delivery, f"{text}; nothing sent", device.token)
-            return
-        verdict = sender.send(push)
-        kept = Verdict(
-            verdict.token,
-            verdict.service,
-            verdict.accepted,
-            verdict.status,
-            verdict.reason,
-        )
-        delivery.verdicts.append(kept)
-        if verdict.token_dead:
-            reason = f"{verdict.service} {verdict.status} {verdict.reason}"
-            self.workspace.devices.prune(verdict.token, verdict.dead_since, reason)
 
     def _settle(
         self,

@@ -29,6 +29,7 @@ from .journal import Journal, Subjects, plural
 from .people import Catalog, Shopper, load_catalog
 from .profiles import DeviceProfile
 from .timeline import offset, render
+from .transactional import load_transactional
 from .workspace import Person, Workspace
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,13 @@ class World:
             load_directory(root / "fixtures" / "campaigns", Campaign).values()
         )
         self.catalog: Catalog = load_catalog(root / "fixtures" / "catalog.yaml")
-        self.emulator = Emulator(self.clock, self.ids.child("emulator"), self.journal)
+        messages = root / "fixtures" / "transactional"
+        self.emulator = Emulator(
+            self.clock,
+            self.ids.child("emulator"),
+            self.journal,
+            transactional=load_transactional(messages) if messages.is_dir() else (),
+        )
         self.env = self.emulator.create_workspace(
             "default", campaigns, ios_topic=app.bundle_id
         )

@@ -12,7 +12,16 @@ import pytest
 from harness.campaigns import Campaign, CampaignEngine, Rendered
 from harness.errors import ConfigError
 from harness.files import load_directory, load_model
-from harness.workspace import Caller, Device, Identify, Person, Track, Workspace
+from harness.workspace import (
+    Caller,
+    Device,
+    Identify,
+    Merge,
+    Person,
+    Ref,
+    Track,
+    Workspace,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CART = {
@@ -428,3 +437,27 @@ def test_stitched_trigger_older_than_the_window_journals_not_entered(
     assert (entry.layer, entry.person) == ("campaign", person.cio_id)
     assert "'cart-recovery'" in entry.text and "older than" in entry.text
     assert rig.engine.journeys == []
+
+
+def test_deleted_person_leaves_the_journey_and_gets_nothing(rig: Rig) -> None:
+    rig.identify("u-1")
+    rig.device("tok-on", enabled=True)
+    rig.track("added_to_cart", properties=CART)
+
+    rig.track("User Deleted")
+    rig.advance(minutes=31)
+
+    assert rig.messenger.sent == []
+    assert "the profile was deleted" in rig.engine.journeys[0].log[-1]
+
+
+def test_merge_moves_the_secondarys_journey_to_the_primary(rig: Rig) -> None:
+    rig.identify("u-1")
+    rig.identify("u-2")
+    rig.device("tok-2", enabled=True, user="u-2")
+    rig.track("added_to_cart", user="u-2", properties=CART)
+
+    rig.workspace.perform(Merge(Ref("id", "u-1"), Ref("id", "u-2")))
+    rig.advance(minutes=31)
+
+    assert [(kind, who) for kind, who, _, _ in rig.messenger.sent] == [("push", "u-1")]

@@ -40,7 +40,7 @@ from harness.serve import (
     ServeOptions,
     Server,
 )
-from harness.serve.app import APP, TRACK, create_app
+from harness.serve.app import create_app
 
 QUICK = Campaign.model_validate(
     {
@@ -197,15 +197,13 @@ def test_clear_cancels_every_pending_timer() -> None:
 
 @pytest.fixture
 def dispatch() -> Iterator[httpx.Client]:
-    """The served app on an embedded emulator, Track and App API not built."""
+    """The served app on an embedded emulator."""
     emulator = Emulator(Clock(), Ids(0).child("emulator"), Journal())
     emulator.create_workspace("default")
-    missing = {TRACK: "harness.track does not exist", APP: "harness.appapi is not"}
     app = create_app(
         emulator,
         https_port=8443,
         names=["127.0.0.1", "localhost", "10.0.2.2"],
-        optional=dict(missing),
     )
     emulator.transport.mount("127.0.0.1", app)
     emulator.transport.mount("10.0.2.2", app)
@@ -224,25 +222,6 @@ def test_an_unmatched_path_is_404_listing_every_served_prefix(
     assert "GET /nowhere matches no API" in error["message"]
     for prefix in ["/_harness", "/api/", "/v1/send/", "/v1/ (Pipelines API)"]:
         assert prefix in error["message"]
-
-
-@pytest.mark.parametrize(
-    ("path", "api"),
-    [
-        ("/api/v1/customers/u-1", "Track API"),
-        ("/push/events", "Track API"),
-        ("/v1/send/push", "App API"),
-        ("/v1/customers/u-1/attributes", "App API"),
-    ],
-)
-def test_an_api_not_built_yet_answers_404_naming_it(
-    dispatch: httpx.Client, path: str, api: str
-) -> None:
-    response = dispatch.post(f"https://127.0.0.1{path}")
-
-    error = response.json()["error"]
-    assert (response.status_code, error["code"]) == (404, "not_built")
-    assert f"belongs to the {api}" in error["message"]
 
 
 @pytest.mark.parametrize(

@@ -412,3 +412,32 @@ def test_listeners_get_on_stitch_with_the_moved_events(workspace: Workspace) -> 
     identify(workspace, "u-1", anon="anon-1")
 
     assert recorder.stitches == [("u-1", ["added_to_cart"])]
+
+
+# -- semantic user events from the Pipelines API ------------------------------
+
+
+def test_user_deleted_event_deletes_the_profile(workspace: Workspace) -> None:
+    identify(workspace, "u-1", email="x@y.z")
+
+    track(workspace, "User Deleted", user="u-1")
+
+    assert workspace.find("u-1") is None
+
+
+def test_user_suppressed_then_unsuppressed_round_trips(workspace: Workspace) -> None:
+    identify(workspace, "u-1", email="x@y.z")
+
+    track(workspace, "User Suppressed", user="u-1")
+    assert workspace.find("u-1") is None
+    identify(workspace, "u-1")
+    assert workspace.find("u-1") is None  # a suppressed id cannot come back
+
+    track(workspace, "User Unsuppressed", user="u-1")
+    identify(workspace, "u-1")
+    assert workspace.find("u-1") is not None
+
+
+def test_user_event_without_a_user_id_is_refused(workspace: Workspace) -> None:
+    with pytest.raises(InvalidCall, match="User Deleted needs a userId"):
+        track(workspace, "User Deleted", anon="anon-1")

@@ -91,12 +91,41 @@ class CampaignEngine:
                         f"{format_duration(window)} window for anonymous triggers",
                     )
 
-    def _enter(self, campaign: Campaign, person: Person, event: Event) -> None:
-        active = any(
-            j.campaign is campaign and j.person is person and not j.done
+    def on_merge(self, primary: Person, secondary: Person) -> None:
+        """Move the secondary's journeys to the primary, as a merge does."""
+        for journey in self._active(secondary):
+            if self._active(primary, journey.campaign):
+                journey.done = True
+                self._note(
+                    journey,
+                    f"left {journey.campaign.name!r}: merged into "
+                    f"{primary.label}, who is already in it",
+                )
+                continue
+            journey.person = primary
+            self._note(journey, f"journey moved to {primary.label} by a merge")
+
+    def on_delete(self, person: Person) -> None:
+        """End a deleted person's journeys; nothing more is sent to them."""
+        for journey in self._active(person):
+            journey.done = True
+            self._note(
+                journey, f"left {journey.campaign.name!r}: the profile was deleted"
+            )
+
+    def _active(
+        self, person: Person, campaign: Campaign | None = None
+    ) -> list[Journey]:
+        return [
+            j
             for j in self.journeys
-        )
-        if active:
+            if j.person is person
+            and not j.done
+            and (campaign is None or j.campaign is campaign)
+        ]
+
+    def _enter(self, campaign: Campaign, person: Person, event: Event) -> None:
+        if self._active(person, campaign):
             return
         journey = Journey(campaign, person, event)
         self.journeys.append(journey)

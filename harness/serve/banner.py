@@ -7,7 +7,6 @@ import re
 import shlex
 from pathlib import Path
 
-from .app import APP, TRACK, Mount
 from .server import Server
 
 TRUST = 'trust it: export SSL_CERT_FILE={ca}; see README "Serving"'
@@ -16,7 +15,6 @@ TRUST = 'trust it: export SSL_CERT_FILE={ca}; see README "Serving"'
 def banner(server: Server) -> str:
     """Return the lines that tell a person where everything is served."""
     assert server.tls is not None and server.emulator is not None
-    missing = server.not_served
     https, http = server.https_url, server.http_url
     lines = [f"harness serve: listening on {_listening(server)}"]
     made = "made now" if server.tls.ca_created else "reused"
@@ -29,9 +27,9 @@ def banner(server: Server) -> str:
         )
         lines.append(f"{pad}write key {keys.write_key}, app api key {keys.app_api_key}")
     lines += [
-        f"  Track API     {https}/api/v1{_note(TRACK, missing)}",
+        f"  Track API     {https}/api/v1",
         f"  Pipelines     {https}/v1   (SDK apiHost/cdnHost: {server.api_host})",
-        f"  App API       {https}/v1{_note(APP, missing)}",
+        f"  App API       {https}/v1",
         f"  control       {https}/_harness/  (openapi.json)",
         f"  campaigns     {_campaigns(server)}",
     ]
@@ -89,11 +87,6 @@ def exports(server: Server) -> str:
 def _campaigns(server: Server) -> str:
     names = [campaign.name for campaign in server.options.campaigns]
     return ", ".join(names) or "none (no fixtures/campaigns/ in the project)"
-
-
-def _note(mount: Mount, missing: dict[str, str]) -> str:
-    why = missing.get(mount.api)
-    return f"   (not served yet: {why}; answers 404)" if why else ""
 
 
 def _listening(server: Server) -> str:

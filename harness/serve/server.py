@@ -34,8 +34,9 @@ from ..emulator import DEFAULT_IOS_TOPIC, Emulator
 from ..files import load_directory
 from ..ids import Ids
 from ..journal import Journal
+from ..transactional import TransactionalMessage, load_transactional
 from ..transport import ASGIApp
-from .app import create_app, optional_apis
+from .app import create_app
 from .control import check_name
 from .errors import BindError, ServeError
 from .tls import Tls, prepare
@@ -67,6 +68,7 @@ class ServeOptions:
     workspaces: tuple[str, ...] = ("default",)
     seed: int | str = 0
     campaigns: tuple[Campaign, ...] = ()
+    transactional: tuple[TransactionalMessage, ...] = ()
     ios_topic: str = DEFAULT_IOS_TOPIC
     cert_names: tuple[str, ...] = ()
     token: str | None = None
@@ -106,7 +108,14 @@ def project_options(project: Path, **given: Any) -> ServeOptions:
     """
     folder = project / "fixtures" / "campaigns"
     campaigns = load_directory(folder, Campaign) if folder.is_dir() else {}
-    return ServeOptions(campaigns=tuple(campaigns.values()), project=project, **given)
+    messages = project / "fixtures" / "transactional"
+    transactional = load_transactional(messages) if messages.is_dir() else []
+    return ServeOptions(
+        campaigns=tuple(campaigns.values()),
+        transactional=tuple(transactional),
+        project=project,
+        **given,
+    )
 
 
 class Server:
@@ -134,7 +143,6 @@ class Server:
         self._stopping: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         # API name -> why it is not served (its package is not built yet)
-        self.not_served: dict[str, str] = {}
 
     # -- what clients need ---------------------------------------------------------
 
@@ -180,14 +188,11 @@ class Server:
         self.http_port = self._sockets[-1].getsockname()[1] if self.http_url else 0
         self.emulator = _emulator(options)
         names = list(dict.fromkeys([self.host, *self.tls.names]))
-        optional = optional_apis(self.emulator, options.project)
-        self.not_served = {m.api: w for m, w in optional.items() if isinstance(w, str)}
         app = create_app(
             self.emulator,
             https_port=self.https_port,
             token=self.token,
             names=names,
-            optional=optional,
         )
         self._servers = [self._uvicorn(app, tls=True)]
         if self.http_url:
@@ -369,6 +374,7 @@ def _emulator(options: ServeOptions) -> Emulator:
         campaigns=options.campaigns,
         ios_topic=options.ios_topic,
         journal_per_workspace=True,
+        transactional=options.transactional,
     )
     for name in options.workspaces:
         emulator.create_workspace(name)

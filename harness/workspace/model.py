@@ -30,7 +30,7 @@ from ..clock import Clock
 from ..ids import Ids
 from ..journal import Entry, Journal
 from .calls import Alias, Call, Caller, Group, Identify, Track
-from .commands import Command, Ref
+from .commands import Command, DeletePerson, Ref, Suppress, Unsuppress
 from .devices import DeviceBook
 from .dispatch import perform
 from .errors import InvalidCall
@@ -51,6 +51,13 @@ from .segments import Segments
 from .suppression import blocks_call
 
 logger = logging.getLogger(__name__)
+
+UserCommand = DeletePerson | Suppress | Unsuppress
+USER_EVENTS: dict[str, type[UserCommand]] = {
+    "User Deleted": DeletePerson,
+    "User Suppressed": Suppress,
+    "User Unsuppressed": Unsuppress,
+}
 
 
 class Workspace(Identities):
@@ -168,6 +175,8 @@ class Workspace(Identities):
                 raise InvalidCall("track needs an event name")
             if not (caller.user_id or caller.anonymous_id):
                 raise InvalidCall(f"{call.kind} needs a userId or an anonymousId")
+            if call.name in USER_EVENTS and not caller.user_id:
+                raise InvalidCall(f"{call.name} needs a userId naming the person")
             self.devices.check(call)
 
     def _identify(self, call: Identify) -> None:
@@ -194,12 +203,24 @@ class Workspace(Identities):
         self._record(call.caller, "alias", f"alias {call.previous_id}", person=person)
         self.stitch(person, call.previous_id, via="alias")
 
+    def _user_event(self, call: Track, command: type[UserCommand]) -> None:
+        """Apply User Deleted, User Suppressed or User Unsuppressed to the user."""
+        user_id = call.caller.user_id
+        if not user_id:
+            raise InvalidCall(f"{call.name} needs a userId naming the person")
+        ref = Ref("email", user_id.lower()) if "@" in user_id else Ref("id", user_id)
+        self.perform(command(ref), source="pipelines")
+
     def _track(self, call: Track) -> None:
         caller = call.caller
         person = self._person_of(caller)
         handler = self.devices.semantic.get(call.name)
         if handler is not None:
             handler(call, person)
+            return
+        command = USER_EVENTS.get(call.name)
+        if command is not None:
+            self._user_event(call, command)
             return
         event = Event(
             call.name,

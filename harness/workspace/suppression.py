@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .calls import Call, Identify
+from .calls import Call, Identify, Track
 from .commands import Ref, Suppress, Unsuppress
 from .records import Suppression
 
@@ -75,6 +75,8 @@ def blocks_call(workspace: Workspace, call: Call) -> bool:
     The user id is typed as :meth:`Workspace.find` types it; an identify's
     ``traits.email`` is checked too.
     """
+    if isinstance(call, Track) and call.name == "User Unsuppressed":
+        return False  # the one call that may name a suppressed user: it lifts it
     named = [call.caller.user_id]
     if isinstance(call, Identify):
         named.append(call.traits.get("email"))
