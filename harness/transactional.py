@@ -309,6 +309,27 @@ class Transactional:
             self._deliver(delivery, content)
         return delivery
 
+    def record(
+        self, identifier: Identifier, channel: str, subject: str, body: str
+    ) -> Delivery:
+        """Keep a message of a channel the emulator does not deliver (email, SMS).
+
+        The person is found or created as for a push; the delivery is kept with
+        its content so lookups and timelines show it, and nothing is sent.
+        """
+        person = self._existing(identifier) or self._create(identifier)
+        delivery = self.workspace.new_delivery(person, channel, None, subject, body)
+        delivery.data["transactional"] = Record(
+            SendPush(identifier=identifier, message=None), None, None
+        )
+        self._settle(
+            delivery,
+            State.SENT,
+            f"{channel} kept, not delivered: the emulator "
+            "records messages of channels other than push",
+        )
+        return delivery
+
     # -- checks ------------------------------------------------------------------
 
     def _existing(self, identifier: Identifier) -> Person | None:

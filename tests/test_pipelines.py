@@ -463,3 +463,14 @@ def test_refused_call_keeps_its_message_id_for_a_corrected_retry(
     [rejection] = workspace.rejections
     assert "context.device.token" in rejection.problem
     assert [d.token for d in workspace.devices.of(workspace.find("u-1"))] == ["tok-1"]
+
+
+def test_a_key_sent_as_a_bearer_token_is_accepted(
+    client: httpx.Client, workspace: Workspace
+) -> None:
+    response = client.post(
+        "/track", json=track(), headers={"Authorization": f"Bearer {KEY}"}
+    )
+
+    assert (response.status_code, response.json()) == (200, {})
+    assert names_on(workspace, "u-1") == ["added_to_cart"]

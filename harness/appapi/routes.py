@@ -70,6 +70,10 @@ def create_app(directory: Directory) -> Starlette:
 
     routes = [
         route("/v1/send/push", serve(_send_push)),
+        *(
+            route(f"/v1/send/{channel}", serve(_recorded(channel)))
+            for channel in wire.RECORDED
+        ),
         route("/v1/customers", serve(_search), "GET"),
         route("/v1/customers/attributes", serve(_people)),
         route("/v1/customers/{identifier}/attributes", serve(_attributes), "GET"),
@@ -108,6 +112,17 @@ def _send_push(context: AppContext, request: Request, raw: bytes) -> Document:
     call = wire.send_push(wire.decode(raw))
     delivery = Transactional(context.messenger, context.messages).send(call)
     return wire.queued_body(delivery)
+
+
+def _recorded(channel: str) -> Endpoint:
+    """Answer a send of a channel the emulator keeps without delivering it."""
+
+    def send(context: AppContext, request: Request, raw: bytes) -> Document:
+        identifier, subject, text = wire.recorded_send(channel, wire.decode(raw))
+        sender = Transactional(context.messenger, context.messages)
+        return wire.queued_body(sender.record(identifier, channel, subject, text))
+
+    return send
 
 
 def _search(context: AppContext, request: Request, raw: bytes) -> Document:

@@ -118,6 +118,30 @@ def send_push(body: Document) -> SendPush:
     )
 
 
+RECORDED = ("email", "sms", "whatsapp", "inbox_message", "in_app")
+
+
+def recorded_send(channel: str, body: Document) -> tuple[Identifier, str, str]:
+    """Parse a send of a channel the emulator keeps but does not deliver.
+
+    Returns the person's identifier and the message's subject and text, read
+    from the fields each channel uses (``subject``/``body`` for email,
+    ``body`` or ``message`` elsewhere); a template id alone is kept as-is.
+    """
+    identifier = _identifier(body.get("identifiers"))
+    message = body.get("transactional_message_id")
+    subject = _text(body, "subject") or _text(body, "title") or ""
+    text = _text(body, "body") or _text(body, "message") or ""
+    if not (subject or text or message is not None):
+        raise BadRequest(
+            f"a {channel} send needs transactional_message_id or its content "
+            "(subject and body for email, body for the others)"
+        )
+    if not subject and message is not None:
+        subject = f"transactional message {message}"
+    return identifier, subject, text
+
+
 def _identifier(value: object) -> Identifier:
     kinds = ("id", "email", "cio_id")
     if not isinstance(value, dict) or len(value) != 1 or set(value) - set(kinds):

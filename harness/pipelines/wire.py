@@ -113,7 +113,13 @@ def _json_type(value: object) -> str:
 
 
 def write_key(authorization: str | None, body: dict[str, Any]) -> str | None:
-    """Return the write key from Basic auth (username) or from the body."""
+    """Return the write key from Basic auth (username), Bearer, or the body.
+
+    Current server libraries send ``pk_``/``sk_`` API keys as Bearer tokens;
+    the emulator accepts any key it knows under either scheme.
+    """
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip() or None
     if authorization and authorization.lower().startswith("basic "):
         try:
             decoded = base64.b64decode(authorization[6:].strip()).decode()
