@@ -16,6 +16,7 @@ MODELS = sorted(
         *PACKAGE.glob("workspace/*.py"),
         *PACKAGE.glob("campaigns/*.py"),
         *PACKAGE.glob("push/*/model.py"),
+        PACKAGE / "transactional.py",
     ]
 )
 FORBIDDEN = {"starlette", "httpx", "json", "uvicorn"}
