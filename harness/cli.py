@@ -1,4 +1,4 @@
-"""The ``harness`` command: run the matrix, list profiles, validate, serve.
+"""The ``harness`` command: run, profiles, validate, serve and inspect.
 
 Bad input (an unknown name, a broken file, no project) ends in one message on
 stderr and exit status 2; ``harness run`` otherwise exits with pytest's status.
@@ -7,6 +7,7 @@ stderr and exit status 2; ``harness run`` otherwise exits with pytest's status.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -37,6 +38,7 @@ from .runner import (
 from .scripts import Scenario, collect
 from .serve import ServeError, Server, project_options
 from .serve.banner import banner, exports
+from .serve.readback import read_back
 
 __all__ = ["main"]
 
@@ -58,6 +60,19 @@ REQUESTS_CA_BUNDLE for Python, NODE_EXTRA_CA_CERTS for Node, a user CA on an
 Android emulator (network_security_config, then adb push and Settings), and
 `xcrun simctl keychain booted add-root-cert ca.pem` on the iOS simulator.
 --print-env writes these as shell exports. See README "Serving".
+
+State lives in memory: a restart starts empty, with the same keys (from --seed)
+and the same CA (in .harness/). --state DIR keeps every request that changes
+state in DIR/state.sqlite (SQLite, WAL) and replays it on the next start with
+--state DIR, so the run survives a restart and `harness inspect --state DIR`
+reads it afterwards; the CA then lives in DIR too.
+"""
+
+_INSPECT_EPILOG = """\
+Prints what the control API answers: JSON for people, devices and deliveries,
+JSON lines (time, layer, kind, text) for a person's timeline, found by id,
+email, cio_ id or an anonymous id. Run it from the project folder that served
+the run, so its campaigns replay as they ran. Works while the server runs.
 """
 
 
@@ -165,6 +180,7 @@ def _parser() -> argparse.ArgumentParser:
         "catalog and the scenario files; exits 2 on any problem.",
     ).set_defaults(handler=_validate)
     _serve_parser(commands)
+    _inspect_parser(commands)
     return parser
 
 
@@ -204,9 +220,14 @@ def _serve_parser(commands: Any) -> None:
     serve.add_argument(
         "--state",
         type=Path,
-        default=Path(".harness"),
         metavar="DIR",
-        help="folder for the local CA and certificates (default: .harness)",
+        help="keep the run in DIR/state.sqlite and replay it on the next start; "
+        "the CA lives in DIR too (default: state in memory, CA in .harness)",
+    )
+    serve.add_argument(
+        "--fresh",
+        action="store_true",
+        help="discard the run kept in --state DIR and start empty (the CA stays)",
     )
     serve.add_argument(
         "--workspace",
@@ -241,6 +262,43 @@ def _serve_parser(commands: Any) -> None:
         help="print shell exports (CA, URLs, keys) on stdout, the banner on stderr",
     )
     serve.set_defaults(handler=_serve, project_optional=True)
+
+
+def _inspect_parser(commands: Any) -> None:
+    inspect = commands.add_parser(
+        "inspect",
+        allow_abbrev=False,
+        epilog=_INSPECT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="read a run kept by harness serve --state DIR, served or stopped",
+        description="Rebuild the run kept in DIR/state.sqlite in memory and print\n"
+        "its people, devices, deliveries, or one person's timeline.",
+    )
+    inspect.add_argument(
+        "--state",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="the folder harness serve --state kept the run in",
+    )
+    inspect.add_argument(
+        "--workspace",
+        metavar="NAME",
+        help="the workspace to read (default: the run's first)",
+    )
+    inspect.add_argument(
+        "read",
+        nargs="?",
+        default="people",
+        choices=("people", "devices", "deliveries", "person"),
+        help="what to print (default: people)",
+    )
+    inspect.add_argument(
+        "identifier",
+        nargs="?",
+        help="with person: the id, email, cio_ id or anonymous id to follow",
+    )
+    inspect.set_defaults(handler=_inspect, project_optional=True)
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -327,7 +385,9 @@ def _serve(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
             port=args.port,
             http_port=None if args.no_http else args.http_port,
             listen=args.listen,
-            state=args.state,
+            state=args.state or Path(".harness"),
+            persist=args.state is not None,
+            fresh=args.fresh,
             workspaces=tuple(args.workspace or ["default"]),
             seed=args.seed,
             ios_topic=args.ios_topic,
@@ -343,6 +403,44 @@ def _serve(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
         pass
     print("harness serve: stopped", file=sys.stderr if args.print_env else sys.stdout)
     return 0
+
+
+def _inspect(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
+    if (args.read == "person") != (args.identifier is not None):
+        raise _BadInput(
+            "inspect person needs the person's id, email, cio_ id or anonymous "
+            "id, as in: harness inspect --state DIR person u-1; the other reads "
+            "take none."
+        )
+    read = "timeline" if args.read == "person" else args.read
+    try:
+        found = read_back(
+            args.state,
+            root,
+            read,
+            workspace=args.workspace,
+            identifier=args.identifier or "",
+        )
+    except ConfigError as error:
+        raise _BadInput(explain(error, _FLAGS)) from None
+    except ServeError as error:
+        raise _BadInput(str(error)) from None
+    answer = found.answer
+    print(f"harness inspect: {found.summary}", file=sys.stderr)
+    if answer.status != 200:
+        raise _BadInput(_message(answer.body))
+    text = answer.body.decode()
+    if read != "timeline":
+        text = json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+    sys.stdout.write(text)
+    return 0
+
+
+def _message(body: bytes) -> str:
+    try:
+        return str(json.loads(body)["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return body.decode(errors="replace")
 
 
 def _served(server: Server, *, print_env: bool) -> None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import httpx
 import pytest
 
 from harness.cli import main
+from harness.serve import Server, project_options
 
 IOS = """\
 name: ios-17-iphone
@@ -206,6 +210,118 @@ def test_unknown_arguments_outside_run_exit_2_with_usage(
         usage: harness [-h] [-v] [--root DIR] COMMAND ...
         harness: error: unrecognized arguments: -k x
         """)
+
+
+# -- harness inspect and the state flags of harness serve ------------------------------
+
+
+def served_run(project: Path, *calls: dict[str, object]) -> None:
+    """Serve ``project`` keeping its run in ``run/``, send ``calls``, then stop."""
+    options = project_options(project, port=0, state=Path("run"), persist=True)
+    with Server(options) as server:
+        assert server.emulator is not None and server.tls is not None
+        key = server.emulator.workspaces["default"].keys.write_key
+        trust = ssl.create_default_context(cafile=str(server.tls.ca))
+        with httpx.Client(base_url=server.https_url, verify=trust) as https:
+            body = {"batch": list(calls)}
+            assert https.post("/v1/batch", auth=(key, ""), json=body).is_success
+
+
+def untimed(text: str) -> str:
+    text = re.sub(r'"time": "[^"]+"', '"time": "T"', text)
+    return re.sub(r"clock at \S+", "clock at T", text)
+
+
+def test_inspect_prints_a_persons_timeline_after_the_server_stopped(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    served_run(
+        project,
+        {"type": "track", "anonymousId": "a-1", "event": "viewed"},
+        {"type": "identify", "userId": "u-1", "anonymousId": "a-1"},
+    )
+
+    assert untimed(harness(capsys, "inspect", "--state", "run", "person", "u-1")) == (
+        snapshot("""
+        exit 0
+        --- stdout
+        {"time": "T", "layer": "workspace", "kind": "event", "text": "track 'viewed' as anonymous a-1"}
+        {"time": "T", "layer": "workspace", "kind": "person", "text": "profile created for u-1 (cio_0a9dc839c41d3bda37d1)"}
+        {"time": "T", "layer": "workspace", "kind": "identify", "text": "identify u-1"}
+        {"time": "T", "layer": "workspace", "kind": "merge", "text": "anonymous a-1 merged into u-1 by identify: 1 event (viewed)"}
+        --- stderr
+        harness inspect: run/state.sqlite: 1 request replayed; clock at T
+        """)  # noqa: E501
+    )
+
+
+def test_inspect_lists_people_as_the_control_api_does(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    served_run(project, {"type": "identify", "userId": "u-1"})
+
+    status = main(["inspect", "--state", "run"])
+
+    out = capsys.readouterr().out
+    assert status == 0
+    assert [p["id"] for p in json.loads(out)["people"]] == ["u-1"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["person"], "inspect person needs the person's id, email, cio_ id or"),
+        (["people", "u-1"], "the other reads take none"),
+        (["person", "nobody"], "holds no person or anonymous id 'nobody'"),
+        (["--workspace", "nope", "people"], "unknown workspace 'nope'"),
+    ],
+)
+def test_inspect_with_a_bad_read_exits_2_naming_it(
+    project: Path, capsys: pytest.CaptureFixture[str], argv: list[str], says: str
+) -> None:
+    served_run(project, {"type": "identify", "userId": "u-1"})
+
+    status = main(["inspect", "--state", "run", *argv])
+
+    assert status == 2
+    assert says in capsys.readouterr().err
+
+
+def test_inspect_without_a_run_exits_2_saying_how_to_keep_one(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert harness(capsys, "inspect", "--state", "nothing") == snapshot("""
+        exit 2
+        --- stdout
+        --- stderr
+        harness: no recorded run in nothing: nothing/state.sqlite does not exist; serve with harness serve --state nothing first.
+        """)  # noqa: E501
+
+
+def test_serve_with_another_seed_than_the_run_exits_2_naming_the_fix(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    served_run(project)
+
+    output = harness(capsys, "serve", "--port", "0", "--state", "run", "--seed", "7")
+
+    assert output == snapshot("""
+        exit 2
+        --- stdout
+        --- stderr
+        harness: run/state.sqlite holds a run recorded with other options: --seed 0 then, 7 now. A replay with these would not rebuild the same people, ids and deliveries. Start with the recorded options to continue that run, or add --fresh to discard it and start empty.
+        """)  # noqa: E501
+
+
+def test_serve_fresh_without_state_exits_2(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert harness(capsys, "serve", "--port", "0", "--fresh") == snapshot("""
+        exit 2
+        --- stdout
+        --- stderr
+        harness: --fresh discards a recorded run, and without --state DIR nothing is recorded; give --state DIR too, or drop --fresh.
+        """)  # noqa: E501
 
 
 # -- harness run, in a fresh process so pytest starts clean ----------------------------

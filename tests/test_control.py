@@ -383,6 +383,170 @@ def test_snapshot_exports_clock_workspaces_and_journals(
     assert any(e["kind"] == "identify" for e in held["journal"])
 
 
+# -- seed -----------------------------------------------------------------------------
+
+SEED = f"{BASE}/workspaces/default/seed"
+
+
+def test_a_seed_creates_people_devices_and_events(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    body = {
+        "people": [
+            {"id": "u-1", "email": "U1@shop.example", "attributes": {"plan": "pro"}},
+            {"email": "u2@shop.example"},
+        ],
+        "devices": [
+            {"person": "u-1", "token": "apns-1", "platform": "ios"},
+            {
+                "person": "u2@shop.example",
+                "token": "https://fcm.googleapis.com/wp/abc",
+                "platform": "web",
+                "attributes": {"push_enabled": True},
+            },
+        ],
+        "events": [
+            {"person": "u-1", "name": "viewed", "properties": {"sku": "S-1"}},
+            {"anonymous_id": "anon-7", "name": "browsed", "timestamp": 1772400000},
+        ],
+    }
+
+    response = http.post(SEED, json=body)
+
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    people = {p.id or p.email: p for p in emulator.people("default")}
+    assert [p["cio_id"] for p in answer["people"]] == [
+        people["u-1"].cio_id,
+        people["u2@shop.example"].cio_id,
+    ]
+    assert people["u-1"].email == "u1@shop.example"
+    assert people["u-1"].attributes == {"plan": "pro"}
+    devices = {d.token: d for d in emulator.devices("default")}
+    assert devices["apns-1"].owner == people["u-1"].cio_id
+    assert devices["https://fcm.googleapis.com/wp/abc"].platform == "web"
+    assert devices["https://fcm.googleapis.com/wp/abc"].push_enabled
+    assert [(e["name"], e["timestamp"]) for e in answer["events"]] == [
+        ("viewed", "2026-03-02T09:00:00Z"),
+        ("browsed", "2026-03-01T21:20:00Z"),
+    ]
+
+
+def test_a_seed_stitches_anonymous_ids_and_their_events(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    send(http, key(emulator), {"type": "track", "anonymousId": "a-1", "event": "seen"})
+
+    response = http.post(
+        SEED, json={"people": [{"id": "u-1", "anonymous_ids": ["a-1", "a-2"]}]}
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["people"][0]["anonymous_ids"] == ["a-1", "a-2"]
+    workspace = emulator.workspaces["default"].workspace
+    person = workspace.find("u-1")
+    assert person is not None
+    assert [e.name for e in workspace.events_of(person)] == ["seen"]
+
+
+def test_seeded_events_trigger_campaigns(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    cart = {"person": "u-1", "name": "added_to_cart", "properties": CART["properties"]}
+    http.post(SEED, json={"people": [{"id": "u-1"}], "events": [cart]})
+
+    http.post(f"{BASE}/clock/advance", json={"seconds": 1800})
+
+    assert [d.campaign for d in emulator.deliveries("default")] == ["cart-recovery"]
+
+
+def test_a_seed_with_problems_lists_every_one_and_applies_nothing(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    send(http, key(emulator), {"type": "identify", "userId": "u-9", "anonymousId": "x"})
+    body = {
+        "people": [
+            {"id": "u-1"},
+            {"attributes": {"plan": "pro"}},
+            {"id": "u-2", "anonymous_ids": ["x"], "name": "Jo"},
+            {"id": "u-1"},
+        ],
+        "devices": [{"person": "nobody", "token": "t", "platform": "windows"}],
+        "events": [
+            {"name": "viewed"},
+            {"person": "u-1", "name": "User Deleted"},
+            {"person": "u-1", "name": "viewed", "timestamp": "yesterday"},
+        ],
+        "segments": [],
+    }
+
+    response = http.post(SEED, json=body)
+
+    status, code, message = error_of(response)
+    problems = response.json()["error"]["problems"]
+    assert (status, code) == (400, "invalid_request")
+    assert message.startswith("the seed has 10 problems, so nothing was applied: ")
+    assert problems == [
+        "segments: is not a part of a seed; send people, devices, events",
+        "people[2].name: is not known; use id, email, attributes, anonymous_ids",
+        'people[1]: needs "id" or "email" to name the person',
+        "people[2].anonymous_ids[0]: 'x' belongs to u-9 already",
+        "people[3]: 'u-1' is seeded twice; give each person once",
+        "devices[0].person: 'nobody' is no one in workspace 'default' nor in this "
+        "seed's people; seed the person too, or name one by id, email or cio_ id",
+        "devices[0].platform: 'windows' is not one of ios, android, web",
+        'events[0]: needs "person" or "anonymous_id" to say whose it is',
+        "events[1].name: 'User Deleted' is a semantic event, not one to seed; seed "
+        'devices under "devices", and delete or suppress people through the '
+        "Track API",
+        "events[2].timestamp: must be Unix seconds, such as 1772442000, not "
+        "'yesterday'",
+    ]
+    assert [p.id for p in emulator.people("default")] == ["u-9"]
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ({"people": {}}, "people: must be a list, not an object"),
+        ({"people": [3]}, "people[0]: must be an object, not a number"),
+        ({"people": [{"id": ""}]}, "people[0].id: must be a non-empty string, not an"),
+        ({"people": [{"id": "a@b.c"}]}, "looks like an email; give it as email"),
+        ({"people": [{"email": "nobody"}]}, "has no @; give an email address"),
+        (
+            {"people": [{"id": "u", "attributes": {"email": "e@x.y"}}]},
+            "people[0].attributes.email: give it as people[0].email",
+        ),
+        ({"devices": [{"person": "u"}]}, "devices[0].token: must be a non-empty"),
+    ],
+)
+def test_a_bad_seed_names_the_culprit(
+    http: httpx.Client, body: dict[str, Any], says: str
+) -> None:
+    status, code, message = error_of(http.post(SEED, json=body))
+
+    assert (status, code) == (400, "invalid_request")
+    assert says in message
+
+
+def test_a_seed_of_an_unknown_workspace_is_404(http: httpx.Client) -> None:
+    response = http.post(f"{BASE}/workspaces/nope/seed", json={})
+
+    assert error_of(response)[:2] == (404, "unknown_workspace")
+
+
+def test_the_openapi_document_describes_the_seed_body(http: httpx.Client) -> None:
+    document = http.get(f"{BASE}/openapi.json").json()
+
+    operation = document["paths"]["/_harness/workspaces/{name}/seed"]["post"]
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert sorted(schema["properties"]) == ["devices", "events", "people"]
+    device = schema["properties"]["devices"]["items"]
+    assert device["properties"]["platform"] == {"enum": ["ios", "android", "web"]}
+    error = document["components"]["schemas"]["Error"]["properties"]["error"]
+    assert "problems" in error["properties"]
+
+
 # -- the routes themselves ----------------------------------------------------------
 
 

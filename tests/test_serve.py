@@ -563,6 +563,7 @@ def test_harness_serve_prints_where_everything_is_and_stops_on_sigint(
           App API       https://127.0.0.1:PORT/v1
           control       https://127.0.0.1:PORT/_harness/  (openapi.json)
           campaigns     none (no fixtures/campaigns/ in the project)
+          state         st/state.sqlite (a new run)
           plain HTTP    every API also answers on http://127.0.0.1:PORT
         Stop with Ctrl+C.
         harness serve: stopped

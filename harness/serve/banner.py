@@ -7,6 +7,7 @@ import re
 import shlex
 from pathlib import Path
 
+from ..journal import plural
 from .server import Server
 
 TRUST = 'trust it: export SSL_CERT_FILE={ca}; see README "Serving"'
@@ -32,6 +33,7 @@ def banner(server: Server) -> str:
         f"  App API       {https}/v1",
         f"  control       {https}/_harness/  (openapi.json)",
         f"  campaigns     {_campaigns(server)}",
+        f"  state         {_state(server)}",
     ]
     if server.token:
         lines.append(
@@ -87,6 +89,17 @@ def exports(server: Server) -> str:
 def _campaigns(server: Server) -> str:
     names = [campaign.name for campaign in server.options.campaigns]
     return ", ".join(names) or "none (no fixtures/campaigns/ in the project)"
+
+
+def _state(server: Server) -> str:
+    if server.state_file is None:
+        return "in memory (a restart starts empty; --state DIR keeps it)"
+    if not server.resumed:
+        return f"{_shown(server.state_file)} (a new run)"
+    replayed = f"replayed {plural(server.replayed, 'request')}"
+    if server.diverged:
+        replayed += f"; {server.diverged} answered otherwise, see the log"
+    return f"{_shown(server.state_file)} ({replayed})"
 
 
 def _listening(server: Server) -> str:

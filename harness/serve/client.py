@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import ssl
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,6 +91,34 @@ class ControlClient:
         """Return the emulator's time, offset and pending timers."""
         return self._call("GET", "/clock")
 
+    def seed(
+        self,
+        workspace: str = "default",
+        *,
+        people: Sequence[Record] = (),
+        devices: Sequence[Record] = (),
+        events: Sequence[Record] = (),
+    ) -> Record:
+        """Add people, devices and events to ``workspace`` in one request.
+
+        Returns the people, devices and events it left, as the listings show
+        them. A seed with any problem applies nothing and raises ControlError
+        listing every problem::
+
+            control.seed(
+                people=[{"id": "u-1", "email": "u1@example.com"}],
+                devices=[{"person": "u-1", "token": "f0e1", "platform": "ios"}],
+                events=[{"person": "u-1", "name": "viewed", "timestamp": 1772442000}],
+            )
+        """
+        body = {
+            "people": list(people),
+            "devices": list(devices),
+            "events": list(events),
+        }
+        path = f"/workspaces/{quote(workspace, safe='')}/seed"
+        return self._call("POST", path, body)
+
     def people(self, workspace: str = "default") -> list[Record]:
         """Return the people of ``workspace``."""
         return self._list(workspace, "people")
@@ -144,6 +173,7 @@ class ControlClient:
         try:
             error = response.json()["error"]
             code, message = str(error["code"]), str(error["message"])
+            problems = [str(p) for p in error.get("problems", [])]
         except (ValueError, KeyError, TypeError):
-            code, message = "unexpected", response.text[:500]
-        raise ControlError(response.status_code, code, message)
+            code, message, problems = "unexpected", response.text[:500], []
+        raise ControlError(response.status_code, code, message, problems)

@@ -1,7 +1,8 @@
 """The control API under ``/_harness/``: thin routes over :class:`Emulator` methods.
 
 Every answer is JSON (a person's timeline is JSON lines), every error is
-``{"error": {"code": ..., "message": ...}}`` with a stable code. When the server
+``{"error": {"code": ..., "message": ...}}`` with a stable code; a seed that
+cannot be applied adds ``"problems"``, a list of each one. When the server
 listens beyond loopback, every route wants ``Authorization: Bearer <token>``.
 The routes are listed once, in :data:`ENDPOINTS`, and the OpenAPI document at
 ``/_harness/openapi.json`` is made from that list.
@@ -27,6 +28,7 @@ from ..wire.asgi import Reply, application, route, unmatched_text
 from ..workspace import UnknownPerson
 from . import openapi
 from .plain import plain
+from .seed import SCHEMA, SeedProblems, seed
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +65,11 @@ class Endpoint:
 class _Refused(Exception):
     """Raised inside a handler when the request cannot be served; becomes a reply."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, problems: list[str] | None = None
+    ) -> None:
         super().__init__(message)
-        self.status, self.code = status, code
+        self.status, self.code, self.problems = status, code, problems
 
 
 def check_name(name: str) -> str | None:
@@ -212,6 +216,22 @@ def _snapshot(emulator: Emulator, request: Request, raw: bytes) -> Reply:
     return _json(200, plain(snapshot))
 
 
+def _seed(emulator: Emulator, request: Request, raw: bytes) -> Reply:
+    hosted = emulator.hosted(request.path_params["name"])
+    try:
+        planted = seed(hosted.workspace, _object(raw))
+    except SeedProblems as refused:
+        count = len(refused.problems)
+        raise _Refused(
+            400,
+            "invalid_request",
+            f"the seed has {count} problem{'s' * (count != 1)}, so nothing was "
+            f"applied: {'; '.join(refused.problems)}. Fix them and send it again.",
+            refused.problems,
+        ) from None
+    return _json(200, plain(planted))
+
+
 def _openapi(emulator: Emulator, request: Request, raw: bytes) -> Reply:
     return _json(200, openapi.document(ENDPOINTS))
 
@@ -246,6 +266,13 @@ ENDPOINTS = [
         },
     ),
     Endpoint("GET", "/clock", "Tell the emulator's time and pending timers.", _clock),
+    Endpoint(
+        "POST",
+        "/workspaces/{name}/seed",
+        "Add people, devices and events at once; every problem is listed.",
+        _seed,
+        body=SCHEMA,
+    ),
     Endpoint("GET", "/workspaces/{name}/people", "List people.", _people),
     Endpoint("GET", "/workspaces/{name}/devices", "List devices.", _devices),
     Endpoint("GET", "/workspaces/{name}/deliveries", "List deliveries.", _deliveries),
@@ -272,7 +299,8 @@ def create_app(emulator: Emulator, token: str | None = None) -> ASGIApp:
             try:
                 return endpoint.handler(emulator, request, raw)
             except _Refused as refused:
-                return _error(refused.status, refused.code, str(refused))
+                status, code = refused.status, refused.code
+                return _error(status, code, str(refused), refused.problems)
             except UnknownName as error:
                 return _error(404, "unknown_workspace", str(error))
             except UnknownPerson as error:
@@ -350,5 +378,10 @@ def _json(status: int, document: Any) -> Reply:
     return Reply(status, {"content-type": "application/json"}, body)
 
 
-def _error(status: int, code: str, message: str) -> Reply:
-    return _json(status, {"error": {"code": code, "message": message}})
+def _error(
+    status: int, code: str, message: str, problems: list[str] | None = None
+) -> Reply:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if problems is not None:
+        error["problems"] = problems
+    return _json(status, {"error": error})

@@ -6,10 +6,13 @@ Exception tree::
     └── ServeError          harness serve cannot do what was asked
         ├── TlsError        the state folder's CA cannot be read or made
         ├── BindError       a port or address cannot be listened on
+        ├── StateError      a state folder's recorded run cannot be continued or read
         └── ControlError    the control API answered a client with an error
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from ..errors import HarnessError
 
@@ -26,12 +29,23 @@ class BindError(ServeError):
     """Raised when a port is taken or a listen address is not one of this host's."""
 
 
+class StateError(ServeError):
+    """Raised when a state folder's recorded run cannot be continued or read.
+
+    The options differ from those the run was recorded with, another server
+    records into the folder, or the file is not a harness state file.
+    """
+
+
 class ControlError(ServeError):
     """Raised when the control API answers :class:`ControlClient` with an error.
 
-    ``status`` is the HTTP status, ``code`` the stable error code of the body.
+    ``status`` is the HTTP status, ``code`` the stable error code of the body,
+    ``problems`` each problem of a refused seed (empty for other errors).
     """
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        self.status, self.code = status, code
+    def __init__(
+        self, status: int, code: str, message: str, problems: Sequence[str] = ()
+    ) -> None:
+        self.status, self.code, self.problems = status, code, list(problems)
         super().__init__(f"{status} {code}: {message}")

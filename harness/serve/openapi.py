@@ -17,7 +17,15 @@ _ERROR = {
         "error": {
             "type": "object",
             "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "problems": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Each problem of a seed, as where: what.",
+                },
+            },
         }
     },
 }

@@ -29,16 +29,15 @@ from typing import Any
 import uvicorn
 
 from ..campaigns import Campaign
-from ..clock import Clock
 from ..emulator import DEFAULT_IOS_TOPIC, Emulator
 from ..files import load_directory
-from ..ids import Ids
-from ..journal import Journal
 from ..transactional import TransactionalMessage, load_transactional
 from ..transport import ASGIApp
 from .app import create_app
 from .control import check_name
 from .errors import BindError, ServeError
+from .replay import ServedWall, rebuild, recording, run_due
+from .state import StateLog
 from .tls import Tls, prepare
 
 logger = logging.getLogger(__name__)
@@ -48,6 +47,7 @@ START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 GRACE = 2
 CALM = 0.3
+MARK_EVERY = 1.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,11 @@ class ServeOptions:
     127.0.0.1, puts the control API behind a bearer token (a random one unless
     ``token`` is given, which guards it on loopback too). ``project`` is the
     folder whose ``fixtures/transactional/`` the App API sends from.
+
+    ``state`` always keeps the CA. With ``persist`` it also keeps the requests
+    in ``state.sqlite`` (``harness serve --state DIR``), and a start replays
+    them; ``fresh`` discards them first. ``seed``, ``workspaces``, the
+    campaigns' names and ``ios_topic`` must then match the recorded run's.
     """
 
     port: int = 0
@@ -73,6 +78,8 @@ class ServeOptions:
     cert_names: tuple[str, ...] = ()
     token: str | None = None
     project: Path | None = None
+    persist: bool = False
+    fresh: bool = False
     tick: float = field(default=0.05, repr=False)
 
     def problems(self) -> list[str]:
@@ -98,6 +105,11 @@ class ServeOptions:
                     f"--listen {self.listen!r} is not an IP address; give one of "
                     "this host's addresses, such as 192.168.1.20, or 0.0.0.0 for all."
                 )
+        if self.fresh and not self.persist:
+            found.append(
+                "--fresh discards a recorded run, and without --state DIR nothing "
+                "is recorded; give --state DIR too, or drop --fresh."
+            )
         return found
 
 
@@ -122,7 +134,10 @@ class Server:
     """Serve one emulator over HTTPS (and HTTP) until stopped.
 
     A server serves once; start a new one to serve again (with the same state
-    folder it keeps the CA, and with the same seed the workspace keys).
+    folder it keeps the CA, and with the same seed the workspace keys). With
+    ``persist``, :attr:`state_file` is where requests are kept; once prepared,
+    :attr:`resumed` tells whether it continued a recorded run, by replaying
+    :attr:`replayed` requests of which :attr:`diverged` answered otherwise.
     """
 
     def __init__(self, options: ServeOptions) -> None:
@@ -136,13 +151,17 @@ class Server:
         self.bind = options.listen or LOOPBACK
         self.emulator: Emulator | None = None
         self.tls: Tls | None = None
+        self.log: StateLog | None = None
+        self.state_file: Path | None = None
+        self.replayed = self.diverged = 0
+        self.resumed = False
+        self._wall = ServedWall()
         self.https_port = self.http_port = 0
         self._sockets: list[socket.socket] = []
         self._servers: list[uvicorn.Server] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
-        # API name -> why it is not served (its package is not built yet)
 
     # -- what clients need ---------------------------------------------------------
 
@@ -172,31 +191,45 @@ class Server:
     # -- lifecycle -----------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Make the TLS files and the emulator, and bind the ports."""
+        """Make the TLS files, bind the ports, make or rebuild the emulator."""
         if self.emulator is not None:
             return
         options = self.options
+        if options.persist:
+            self.log = StateLog.open(options.state, fresh=options.fresh)
+            self.state_file = self.log.path
+        try:
+            self._prepare(options)
+        except BaseException:
+            self._finish()
+            for sock in self._sockets:
+                sock.close()
+            raise
+
+    def _prepare(self, options: ServeOptions) -> None:
         self.tls = prepare(options.state, (self.bind, *options.cert_names))
         self._sockets = [_bind(self.bind, options.port, "--port")]
         if options.http_port is not None:
-            try:
-                self._sockets.append(_bind(self.bind, options.http_port, "--http-port"))
-            except BindError:
-                self._sockets[0].close()
-                raise
+            self._sockets.append(_bind(self.bind, options.http_port, "--http-port"))
         self.https_port = self._sockets[0].getsockname()[1]
         self.http_port = self._sockets[-1].getsockname()[1] if self.http_url else 0
-        self.emulator = _emulator(options)
         names = list(dict.fromkeys([self.host, *self.tls.names]))
+        port = self.https_port
+        rebuilt = rebuild(options, self.log, https_port=port, names=names)
+        self.emulator, self._wall = rebuilt.emulator, rebuilt.wall
+        self.replayed, self.diverged = rebuilt.replayed, rebuilt.diverged
+        self.resumed = not rebuilt.new
+        self._wall.resume(rebuilt.reached, self.emulator.clock)
         app = create_app(
             self.emulator,
             https_port=self.https_port,
             token=self.token,
             names=names,
         )
-        self._servers = [self._uvicorn(app, tls=True)]
+        served = recording(app, self._wall, self.emulator.clock, self.log)
+        self._servers = [self._uvicorn(served, tls=True)]
         if self.http_url:
-            self._servers.append(self._uvicorn(app, tls=False))
+            self._servers.append(self._uvicorn(served, tls=False))
 
     def run(self, ready: Callable[[Server], None] = lambda server: None) -> None:
         """Serve in this thread until SIGINT or SIGTERM; call ``ready`` once up."""
@@ -209,7 +242,10 @@ class Server:
                 loop.add_signal_handler(sig, self.stop_soon)
             await self._main(lambda: ready(self))
 
-        _run(main())
+        try:
+            _run(main())
+        finally:
+            self._finish()
 
     def start(self, timeout: float = START_TIMEOUT) -> Server:
         """Serve from a background thread; return once both ports answer."""
@@ -236,6 +272,7 @@ class Server:
                 "serve -vv to see where it stops."
             )
         if failed:
+            self.stop()  # releases the ports and the state folder
             raise ServeError(f"the server failed to start: {failed[0]}") from failed[0]
         return self
 
@@ -255,8 +292,25 @@ class Server:
                 logger.warning("the server thread did not end within %.0f s", timeout)
         for sock in self._sockets:
             sock.close()
+        self._finish()
+
+    def _finish(self) -> None:
+        """Note how far the clock got, close the state file and the emulator."""
+        if self.log is not None:
+            if self.emulator is not None:
+                self._mark()
+            self.log.close()
+            self.log = None
         if self.emulator is not None:
             self.emulator.close()
+
+    def _mark(self) -> None:
+        assert self.log is not None and self.emulator is not None
+        try:
+            self.log.mark(self.emulator.clock.now())
+        except Exception as error:  # the file is gone or full; serving goes on
+            path = self.log.path
+            logger.warning("cannot note the clock in %s: %s", path, error)
 
     def __enter__(self) -> Server:
         return self.start()
@@ -326,15 +380,20 @@ class Server:
             await asyncio.wait(pending, timeout=1)
 
     async def _tick(self) -> None:
+        """Run due timers a few times a second; note the clock once a second.
+
+        The note lets a replay run the timers that fell due after the last
+        request, as this server did, even if it is killed.
+        """
         assert self.emulator is not None
-        clock = self.emulator.clock
+        clock, loop = self.emulator.clock, asyncio.get_running_loop()
+        noted = loop.time()
         while True:
             await asyncio.sleep(self.options.tick)
-            try:
-                clock.run_due()
-            except Exception as error:  # one bad timer must not stop the clock
-                logger.warning("a timer failed and was dropped: %s", error)
-                logger.debug("timer failure", exc_info=True)
+            run_due(clock)
+            if self.log is not None and loop.time() - noted >= MARK_EVERY:
+                self._mark()
+                noted = loop.time()
 
     def _urls(self) -> tuple[str, str | None]:
         return self.https_url, self.http_url
@@ -364,21 +423,6 @@ class _Listener(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield
-
-
-def _emulator(options: ServeOptions) -> Emulator:
-    emulator = Emulator(
-        Clock.live(),
-        Ids(options.seed).child("emulator"),
-        Journal(),
-        campaigns=options.campaigns,
-        ios_topic=options.ios_topic,
-        journal_per_workspace=True,
-        transactional=options.transactional,
-    )
-    for name in options.workspaces:
-        emulator.create_workspace(name)
-    return emulator
 
 
 def _bind(host: str, port: int, flag: str) -> socket.socket:
