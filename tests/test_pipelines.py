@@ -113,13 +113,14 @@ def test_browser_track_as_text_plain_on_the_short_path_is_applied(
 
 
 @pytest.mark.parametrize("auth", [("wrong", ""), None], ids=["wrong", "missing"])
-def test_wrong_or_missing_write_key_is_401_with_meta_errors(
+def test_wrong_or_missing_write_key_is_401_with_meta_errors_and_a_challenge(
     client: httpx.Client, workspace: Workspace, auth: tuple[str, str] | None
 ) -> None:
     response = client.post("/track", auth=auth, json=track())
 
     assert response.status_code == 401
     assert "write key" in errors_of(response)[0]
+    assert response.headers["www-authenticate"].startswith("Basic ")
     assert workspace.people == {}
 
 

@@ -4,7 +4,8 @@ Without ``X-Strict-Mode: 1`` the real API answers 200 even for calls it drops; t
 emulator does the same but records every dropped call, with its reason, on the
 workspace (``Workspace.rejections``) and in the journal, so nothing disappears
 silently. With strict mode a bad call gets 400 and nothing in its request is
-applied. A wrong or missing write key is 401 in both modes.
+applied. A wrong or missing write key is 401 in both modes, with a Basic
+challenge in ``WWW-Authenticate`` as HTTP requires of every 401.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ NO_KEY = (
     "unknown or missing write key; send Basic auth with the write key as username "
     "and an empty password, or writeKey in the body"
 )
+CHALLENGE = {"www-authenticate": 'Basic realm="Pipelines API"'}
 PATHS = sorted(wire.TYPES | {"batch"} | set(wire.SHORT))
 
 
@@ -132,9 +134,12 @@ def _refusals(workspace: Workspace, parsed: list[wire.Item]) -> list[str]:
 
 def _error(status: int, messages: str | list[str]) -> Reply:
     listed = [messages] if isinstance(messages, str) else messages
-    return _json(status, wire.error_body(listed))
+    challenge = CHALLENGE if status == 401 else {}
+    return _json(status, wire.error_body(listed), challenge)
 
 
-def _json(status: int, document: dict[str, Any]) -> Reply:
+def _json(
+    status: int, document: dict[str, Any], headers: dict[str, str] | None = None
+) -> Reply:
     body = json.dumps(document, separators=(",", ":")).encode()
-    return Reply(status, {"content-type": "application/json"}, body)
+    return Reply(status, {"content-type": "application/json", **(headers or {})}, body)
