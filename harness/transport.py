@@ -102,10 +102,12 @@ def _call(app: ASGIApp, request: httpx.Request) -> httpx.Response:
     else:
         coroutine.close()  # type: ignore[attr-defined]
         raise suspended
+    # A stream, not ready content, so the client reads it and times the request
+    # as it would over a socket (response.elapsed).
     return httpx.Response(
         response["status"],
         headers=response["headers"],
-        content=b"".join(chunks),
+        stream=httpx.ByteStream(b"".join(chunks)),
         request=request,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -134,3 +135,15 @@ def test_app_awaiting_a_bare_pending_awaitable_raises_saying_it_suspended() -> N
         pytest.raises(RuntimeError, match="suspended"),
     ):
         client.get("https://slow.test/wait")
+
+
+def test_responses_are_timed_like_responses_over_a_socket() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    client = httpx.Client(transport=InProcessTransport({"h.test": app}))
+
+    response = client.get("https://h.test/")
+
+    assert response.elapsed >= timedelta(0)
