@@ -261,6 +261,14 @@ def _serve_parser(commands: Any) -> None:
         action="store_true",
         help="print shell exports (CA, URLs, keys) on stdout, the banner on stderr",
     )
+    serve.add_argument(
+        "--env-file",
+        type=Path,
+        metavar="PATH",
+        help="write the same exports to PATH once serving (an old PATH is removed "
+        "at start, the new one appears whole), for scripts that start the server "
+        "in the background",
+    )
     serve.set_defaults(handler=_serve, project_optional=True)
 
 
@@ -288,6 +296,7 @@ def _inspect_parser(commands: Any) -> None:
     )
     inspect.add_argument(
         "read",
+        metavar="{people,devices,deliveries,person}",
         nargs="?",
         default="people",
         choices=("people", "devices", "deliveries", "person"),
@@ -394,7 +403,9 @@ def _serve(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
             cert_names=tuple(args.cert_name),
         )
         server = Server(options)
-        server.run(partial(_served, print_env=args.print_env))
+        if args.env_file is not None:
+            args.env_file.unlink(missing_ok=True)
+        server.run(partial(_served, print_env=args.print_env, env=args.env_file))
     except ConfigError as error:
         raise _BadInput(explain(error, _FLAGS)) from None
     except ServeError as error:
@@ -443,7 +454,12 @@ def _message(body: bytes) -> str:
         return body.decode(errors="replace")
 
 
-def _served(server: Server, *, print_env: bool) -> None:
+def _served(server: Server, *, print_env: bool, env: Path | None) -> None:
+    if env is not None:
+        env.parent.mkdir(parents=True, exist_ok=True)
+        partial_file = env.with_name(env.name + ".partial")
+        partial_file.write_text(exports(server) + "\n", encoding="utf-8")
+        partial_file.replace(env)  # appears whole, never half written
     if print_env:
         print(exports(server), flush=True)
         print(banner(server), file=sys.stderr, flush=True)

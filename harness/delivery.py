@@ -51,12 +51,22 @@ class Messenger:
         return delivery
 
     def email(self, person: Person, message: Rendered, campaign: str) -> Delivery:
-        """Record an email; the emulator keeps emails, it does not send them."""
+        """Record an email; the emulator keeps emails, it does not send them.
+
+        A person without an email address gets the delivery marked undeliverable.
+        """
         delivery = self.workspace.new_delivery(
             person, "email", campaign, message.title, message.body
         )
-        to = person.email or "(no email on the profile)"
-        self._journal(delivery, f"email {message.title!r} to {to}")
+        if person.email is None:
+            delivery.data["undeliverable"] = "no email address on the profile"
+            self._journal(
+                delivery,
+                f"email {message.title!r} not sent: "
+                f"{person.label} has no email address",
+            )
+        else:
+            self._journal(delivery, f"email {message.title!r} to {person.email}")
         return delivery
 
     def deliver(

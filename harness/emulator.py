@@ -100,13 +100,17 @@ class Emulator:
         ios_topic: str = DEFAULT_IOS_TOPIC,
         journal_per_workspace: bool = False,
         transactional: Iterable[TransactionalMessage] = (),
+        foreign_tokens: bool = False,
     ) -> None:
         self.clock, self.ids, self.journal = clock, ids, journal
         self.transactional = tuple(transactional)
         self.campaigns = tuple(campaigns)
         self.ios_topic = ios_topic
         self.journal_per_workspace = journal_per_workspace
-        self.push = PushServices(clock, ids.child("push"), journal)
+        self.foreign_tokens = foreign_tokens
+        self.push = PushServices(
+            clock, ids.child("push"), journal, foreign_tokens=foreign_tokens
+        )
         self.workspaces: dict[str, HostedWorkspace] = {}
         self._served_pipelines: dict[str, ASGIApp] = {}
         self.transport = InProcessTransport(self.push.hosts())
@@ -265,7 +269,12 @@ class Emulator:
         """
         self.clock.clear()
         self.journal = Journal()
-        self.push = PushServices(self.clock, self.ids.child("push"), self.journal)
+        self.push = PushServices(
+            self.clock,
+            self.ids.child("push"),
+            self.journal,
+            foreign_tokens=self.foreign_tokens,
+        )
         for host, app in self.push.hosts().items():
             self.transport.mount(host, app)
         hosted = list(self.workspaces.values())

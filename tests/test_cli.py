@@ -9,6 +9,7 @@ import ssl
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import httpx
@@ -418,3 +419,36 @@ def test_run_with_nothing_matched_says_so_and_exits_5(project: Path) -> None:
         exit 5
         harness: no scenarios matched: pytest collected nothing from scenarios on 1 device profile with -k nope; check -k, and that the scenario files hold @scenario functions.
         """)  # noqa: E501
+
+
+def test_env_file_appears_whole_once_serving_and_names_the_pid(tmp_path: Path) -> None:
+    env = tmp_path / "env.sh"
+    env.write_text("export HARNESS_PORT=1\n")  # a stale file from an earlier run
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("harness")),
+            "serve",
+            "--port",
+            "0",
+            "--no-http",
+            "--state",
+            str(tmp_path / "st"),
+            "--env-file",
+            str(env),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while "HARNESS_PID" not in (env.read_text() if env.exists() else ""):
+            assert process.poll() is None, "harness serve exited early"
+            assert time.monotonic() < deadline, "no env file within 20 s"
+            time.sleep(0.05)
+        text = env.read_text()
+        assert f"export HARNESS_PID={process.pid}" in text
+        assert "export HARNESS_PORT=1\n" not in text
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -277,7 +277,7 @@ def test_a_bad_advance_is_400_and_leaves_the_clock(
 
     status, code, message = error_of(response)
     assert (status, code) == (400, "invalid_request")
-    assert '{"seconds": 1800}' in message
+    assert '{"minutes": 30}' in message
     assert emulator.clock.now() == DEFAULT_START
 
 
@@ -619,3 +619,27 @@ def test_a_timer_failing_during_advance_is_500_timer_failed(
     status, code, message = error_of(response)
     assert (status, code) == (500, "timer_failed")
     assert "RuntimeError: boom" in message
+
+
+def test_advance_takes_minutes_hours_and_days_together(http: httpx.Client) -> None:
+    before = datetime.fromisoformat(http.get(f"{BASE}/clock").json()["now"])
+
+    http.post(f"{BASE}/clock/advance", json={"minutes": 30, "hours": 1})
+
+    after = datetime.fromisoformat(http.get(f"{BASE}/clock").json()["now"])
+    assert after - before == timedelta(minutes=90)
+
+
+def test_advance_names_a_key_that_is_not_a_unit(http: httpx.Client) -> None:
+    response = http.post(f"{BASE}/clock/advance", json={"mins": 30})
+
+    assert response.status_code == 400
+    assert "'mins' is not a unit" in response.json()["error"]["message"]
+
+
+def test_the_control_root_lists_its_routes(http: httpx.Client) -> None:
+    response = http.get(f"{BASE}/")
+
+    assert response.status_code == 200
+    routes = {(r["method"], r["path"]) for r in response.json()["routes"]}
+    assert ("POST", "/_harness/clock/advance") in routes

@@ -583,7 +583,7 @@ def test_harness_serve_print_env_writes_shell_exports_with_the_token(
 
     names = re.findall(r"^export (\w+)=", exports, re.MULTILINE)
     assert status == 0
-    assert names[:10] == [
+    assert names[:11] == [
         "SSL_CERT_FILE",
         "REQUESTS_CA_BUNDLE",
         "NODE_EXTRA_CA_CERTS",
@@ -593,6 +593,7 @@ def test_harness_serve_print_env_writes_shell_exports_with_the_token(
         "HARNESS_API_HOST",
         "HARNESS_HOST",
         "HARNESS_PORT",
+        "HARNESS_PID",
         "HARNESS_CONTROL_TOKEN",
     ]
     assert {"CIO_SITE_ID", "CIO_WRITE_KEY", "HARNESS_A_SITE_ID"} <= set(names)
@@ -657,3 +658,34 @@ def test_app_api_is_served_with_the_workspace_app_key(server: Server) -> None:
 
 def bearer(key: str) -> dict[str, str]:
     return {"authorization": f"Bearer {key}"}
+
+
+def test_a_push_to_a_real_devices_token_is_accepted_and_marked_foreign(
+    server: Server,
+) -> None:
+    assert server.emulator is not None
+    hosted = server.emulator.workspaces["default"]
+    http = client(server)
+    batch(
+        http,
+        hosted.keys.write_key,
+        {"type": "identify", "userId": "u-real"},
+        {
+            "type": "track",
+            "userId": "u-real",
+            "event": "Device Created or Updated",
+            "context": {"device": {"token": "a1" * 32, "type": "ios"}},
+            "properties": {"push_enabled": "true"},
+        },
+    )
+
+    answer = http.post(
+        "/v1/send/push",
+        headers={"Authorization": f"Bearer {hosted.keys.app_api_key}"},
+        json={"identifiers": {"id": "u-real"}, "title": "Hi", "message": "there"},
+    )
+
+    delivery = hosted.workspace.deliveries[answer.json()["delivery_id"]]
+    assert [(v.status, v.accepted) for v in delivery.verdicts] == [(200, True)]
+    texts = [e.text for e in server.emulator.journal]  # the providers' journal
+    assert any("not issued by the emulator" in t for t in texts), texts

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-__all__ = ["Notification", "PushEndpoint", "Verdict"]
+__all__ = ["FOREIGN", "Notification", "PushEndpoint", "Verdict"]
+
+# Served for real apps, the emulated providers accept well-formed tokens they
+# never issued (real devices' tokens) instead of calling them bad: a named
+# policy, on only when PushServices is built with foreign_tokens=True.
+FOREIGN = (
+    "token not issued by the emulator (a real device?): accepted, nothing observable"
+)
 
 
 @dataclass(frozen=True)

@@ -66,9 +66,12 @@ class Credentials:
 class PushServices:
     """Build APNs, FCM and web push on one clock, one id stream and one journal."""
 
-    def __init__(self, clock: Clock, ids: Ids, journal: Journal) -> None:
+    def __init__(
+        self, clock: Clock, ids: Ids, journal: Journal, *, foreign_tokens: bool = False
+    ) -> None:
         self.apns = ApnsService(clock, ids.child("apns"), journal)
         self.fcm = FcmService(clock, ids.child("fcm"), journal)
+        self.apns.foreign_tokens = self.fcm.foreign_tokens = foreign_tokens
         self.webpush = WebPushService(clock, ids.child("webpush"), journal)
 
     def provision(self, credentials: Credentials) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import shlex
 from pathlib import Path
@@ -64,6 +65,7 @@ def exports(server: Server) -> str:
         "HARNESS_API_HOST": server.api_host,
         "HARNESS_HOST": server.host,
         "HARNESS_PORT": str(server.https_port),
+        "HARNESS_PID": str(os.getpid()),
     }
     if server.token:
         values["HARNESS_CONTROL_TOKEN"] = server.token
@@ -81,7 +83,10 @@ def exports(server: Server) -> str:
         if len(workspaces) > 1:
             tag = re.sub(r"[^A-Z0-9]", "_", name.upper())
             values.update({f"HARNESS_{tag}_{k}": v for k, v in credentials.items()})
-    lines = [f"# harness serve on {server.https_url}; stop it with Ctrl+C"]
+    lines = [
+        f"# harness serve on {server.https_url}; stop it with Ctrl+C, or with "
+        'kill "$HARNESS_PID" when it runs in the background'
+    ]
     lines += [f"export {key}={shlex.quote(value)}" for key, value in values.items()]
     return "\n".join(lines)
 

@@ -133,8 +133,27 @@ def _workspaces(emulator: Emulator, request: Request, raw: bytes) -> Reply:
     return _json(200, {"workspaces": listed})
 
 
+ADVANCE_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
 def _advance(emulator: Emulator, request: Request, raw: bytes) -> Reply:
-    seconds = _seconds(_object(raw).get("seconds"))
+    body = _object(raw)
+    unknown = sorted(set(body) - set(ADVANCE_UNITS))
+    if unknown or not body:
+        named = (
+            f"{', '.join(map(repr, unknown))} is not a unit"
+            if unknown
+            else ("no time given")
+        )
+        raise _Refused(
+            400,
+            "invalid_request",
+            f"{named}; send one or more of seconds, minutes, hours or days, such "
+            'as {"minutes": 30}.',
+        )
+    seconds = _seconds(
+        sum(_seconds(value, key) * ADVANCE_UNITS[key] for key, value in body.items())
+    )
     try:
         emulator.clock.advance(seconds=seconds)
     except Exception as error:  # a timer's failure is the answer, not a crash
@@ -149,19 +168,20 @@ def _advance(emulator: Emulator, request: Request, raw: bytes) -> Reply:
     return _clock(emulator, request, raw)
 
 
-def _seconds(given: object) -> float:
+def _seconds(given: object, key: str = "seconds") -> float:
     if (
         isinstance(given, int | float)
         and not isinstance(given, bool)
         and math.isfinite(given)
-        and 0 <= given <= MAX_ADVANCE
+        and 0 <= given * ADVANCE_UNITS.get(key, 1) <= MAX_ADVANCE
     ):
         return float(given)
+    shown = json.dumps(given) if not isinstance(given, float) else repr(given)
     raise _Refused(
         400,
         "invalid_request",
-        f'"seconds" must be a number from 0 to {MAX_ADVANCE} (ten years), '
-        f'not {given!r}; send {{"seconds": 1800}} to move 30 minutes on.',
+        f'"{key}" must be a number from 0 up to ten years ({MAX_ADVANCE} seconds '
+        f'in all), not {shown}; send {{"minutes": 30}} to move 30 minutes on.',
     )
 
 
@@ -236,6 +256,14 @@ def _openapi(emulator: Emulator, request: Request, raw: bytes) -> Reply:
     return _json(200, openapi.document(ENDPOINTS))
 
 
+def _index() -> Reply:
+    routes = [
+        {"method": e.method, "path": f"{PREFIX}{e.path}", "summary": e.summary}
+        for e in ENDPOINTS
+    ]
+    return _json(200, {"routes": routes, "openapi": f"{PREFIX}/openapi.json"})
+
+
 ENDPOINTS = [
     Endpoint("POST", "/reset", "Empty every workspace, keeping credentials.", _reset),
     Endpoint(
@@ -285,6 +313,7 @@ ENDPOINTS = [
     ),
     Endpoint("GET", "/snapshot", "Export everything the emulator holds.", _snapshot),
     Endpoint("GET", "/openapi.json", "This document.", _openapi),
+    Endpoint("GET", "/", "List the control routes.", lambda e, r, b: _index()),
 ]
 
 

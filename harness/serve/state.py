@@ -144,6 +144,7 @@ class StateLog:
         try:
             # One thread writes at a time: the server's loop, then stop().
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            path.chmod(0o600)  # it holds the keys of the requests' Authorization
             db.execute("pragma journal_mode=wal")
             db.execute("pragma synchronous=normal")
             db.executescript(_SCHEMA)

@@ -31,7 +31,7 @@ from harness.journal import Journal
 from harness.push import _numbers
 from harness.push._ledger import Ledger
 from harness.push.apns.errors import BadSetup, Rejected, UnknownToken
-from harness.push.notification import Notification, PushEndpoint, Verdict
+from harness.push.notification import FOREIGN, Notification, PushEndpoint, Verdict
 
 ENVIRONMENTS = ("sandbox", "production")
 TOPIC_SUFFIXES = (
@@ -110,6 +110,7 @@ class ApnsService:
         self._keys: dict[str, _Key] = {}
         self._devices: dict[str, _Device] = {}
         self._ledger = Ledger("APNs", clock, journal)
+        self.foreign_tokens = False
 
     @property
     def verdicts(self) -> list[Verdict]:
@@ -163,6 +164,11 @@ class ApnsService:
 
     def send(self, request: ApnsRequest) -> Acceptance:
         """Accept ``request`` or raise :class:`Rejected` with Apple's reason."""
+        if self.foreign_tokens and request.token not in self._devices:
+            self._authenticate(request.authorization, request.environment)
+            self._check_payload(request)
+            apns_id = request.apns_id or self.new_apns_id()
+            return Acceptance(apns_id, self._notification(request), None, FOREIGN)
         device = self._device(request)
         self._check_topic(device, request.topic)
         self._authenticate(request.authorization, request.environment)

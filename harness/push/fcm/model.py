@@ -22,7 +22,7 @@ from harness.ids import Ids
 from harness.journal import Journal
 from harness.push._ledger import Ledger
 from harness.push.fcm.errors import BadSetup, Rejected, UnknownToken
-from harness.push.notification import Notification, PushEndpoint, Verdict
+from harness.push.notification import FOREIGN, Notification, PushEndpoint, Verdict
 
 DEFAULT_TTL = timedelta(weeks=4)
 TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
@@ -87,6 +87,7 @@ class FcmService:
         self._projects: dict[str, _Project] = {}
         self._installs: dict[str, _Install] = {}
         self._ledger = Ledger("FCM", clock, journal)
+        self.foreign_tokens = False
 
     @property
     def verdicts(self) -> list[Verdict]:
@@ -150,7 +151,12 @@ class FcmService:
         """Accept ``request`` or raise :class:`Rejected` with FCM's error code."""
         project = self._project(request.project)
         install = None
-        if request.target == "token":
+        foreign = (
+            request.target == "token"
+            and self.foreign_tokens
+            and request.address not in self._installs
+        )
+        if request.target == "token" and not foreign:
             install = self._install(project, request.address)
         if request.validate_only:
             name = f"projects/{project.project_id}/messages/fake_message_id"
@@ -159,7 +165,11 @@ class FcmService:
         name = f"projects/{project.project_id}/messages/0:{micros}%{self._ids.hex(8)}"
         notification = self._notification(request)
         if install is None:
-            note = f"{request.target} sends reach no device in the emulator"
+            note = (
+                FOREIGN
+                if foreign
+                else (f"{request.target} sends reach no device in the emulator")
+            )
             return Acceptance(name, notification, None, note)
         if install.unregistered_at is not None:
             note = "app uninstalled; nothing reaches the device"
