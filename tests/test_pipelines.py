@@ -475,3 +475,14 @@ def test_a_key_sent_as_a_bearer_token_is_accepted(
 
     assert (response.status_code, response.json()) == (200, {})
     assert names_on(workspace, "u-1") == ["added_to_cart"]
+
+
+def test_a_lone_surrogate_is_400_not_a_crash(client: httpx.Client) -> None:
+    body = b'{"type":"identify","userId":"u-1","traits":{"first_name":"\\ud800"}}'
+
+    response = client.post(
+        "/identify", content=body, auth=(KEY, ""), headers={"X-Strict-Mode": "1"}
+    )
+
+    assert response.status_code == 400
+    assert "surrogate" in errors_of(response)[0]

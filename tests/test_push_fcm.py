@@ -312,7 +312,7 @@ def test_deeply_nested_body_is_invalid_argument(rig: Rig) -> None:
     assert response.status_code == 400
     error = error_of(response)
     assert error["status"] == "INVALID_ARGUMENT"
-    assert "nests deeper than 100 levels" in error["message"]
+    assert "nests too deeply, past 100 levels" in error["message"]
     assert rig.phone.received == []
 
 

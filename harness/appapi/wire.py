@@ -25,7 +25,6 @@ the details are named policies here and marked UNCONFIRMED:
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +39,7 @@ from ..transactional import (
     state_of,
     unsubscribed,
 )
+from ..wire.body import NotJson, load_json
 from ..workspace import Delivery, Device, Person, Workspace
 from .errors import BadRequest, NotFound, TooLarge
 
@@ -78,8 +78,8 @@ def decode(raw: bytes) -> Document:
             "Send less message_data or custom_payload."
         )
     try:
-        body = json.loads(raw or b"null")
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        body = load_json(raw or b"null")
+    except NotJson as error:
         raise BadRequest(f"body is not valid JSON ({error}); send one object") from None
     if not isinstance(body, dict):
         raise BadRequest('body must be one JSON object, such as {"identifiers": ...}')

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..wire.body import NotJson, load_json
 from ..workspace import Alias, Call, Caller, Group, Identify, Track
 
 REQUEST_LIMIT = 32 * 1024
@@ -71,13 +72,11 @@ def decode_body(
     if not raw.strip():
         raise WireError('body is empty; send one JSON object such as {"userId": ...}')
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as error:
+        body = load_json(raw)
+    except NotJson as error:
         raise WireError(
             f"body is not valid JSON ({error}); send one JSON object"
         ) from None
-    except RecursionError:
-        raise WireError("body nests too deeply to read; flatten the JSON") from None
     if not isinstance(body, dict):
         raise WireError(
             f"body is a JSON {_json_type(body)}, not an object; send "

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..wire.body import NotJson, load_json
 from ..workspace import Command
 from . import fields
 from .errors import TooLarge, TrackError, Unreadable
@@ -56,10 +56,8 @@ def decode(
             return {}
         raise Unreadable("the body is empty; send one JSON object")
     try:
-        body = json.loads(raw, parse_constant=_no_constant)
-    except RecursionError:
-        raise Unreadable("the body nests too deeply to read; flatten it") from None
-    except (UnicodeDecodeError, ValueError) as error:
+        body = load_json(raw)
+    except NotJson as error:
         raise Unreadable(
             f"the body is not valid JSON ({error}); send one JSON object"
         ) from None
@@ -68,10 +66,6 @@ def decode(
             f"the body is a JSON {fields.json_type(body)}; send one JSON object"
         )
     return body
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def _gunzip(raw: bytes, limit: int) -> bytes:

@@ -24,12 +24,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.push import _numbers
-from harness.push._body import load_json
 from harness.push.apns.errors import Rejected
 from harness.push.apns.model import ApnsRequest, ApnsService
 from harness.push.errors import NotJson
 from harness.push.notification import Verdict
 from harness.wire.asgi import Reply, unmatched_text
+from harness.wire.body import load_json
 
 PUSH_TYPES = (
     "alert",

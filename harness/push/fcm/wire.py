@@ -19,12 +19,12 @@ from datetime import timedelta
 from typing import Any, NoReturn
 
 from harness.push import _numbers
-from harness.push._body import load_json
 from harness.push.errors import NotJson
 from harness.push.fcm.errors import Rejected
 from harness.push.fcm.model import DEFAULT_TTL, FcmRequest, FcmService
 from harness.push.notification import Verdict
 from harness.wire.asgi import Reply, unmatched_text
+from harness.wire.body import load_json
 
 MAX_MESSAGE = 4096
 TARGETS = ("token", "topic", "condition")

@@ -1,7 +1,8 @@
 """Request bodies read as JSON so that no body, however hostile, crashes a service.
 
-Named policy: a body may nest at most :data:`MAX_DEPTH` arrays and objects.
-No push payload needs more, and the limit keeps every later walk of the
+Every emulated API reads its JSON bodies here. Named policy: a body may nest at
+most :data:`MAX_DEPTH` arrays and objects. No real payload needs more, and the
+limit keeps every later walk of the
 document (``json.dumps``, ``repr``) far from Python's recursion limit, which
 the parser itself hits near depth 1000.
 """
@@ -12,9 +13,19 @@ import json
 import re
 from typing import NoReturn
 
-from harness.push.errors import NotJson
+from harness.errors import HarnessError
 
 MAX_DEPTH = 100
+
+
+class NotJson(HarnessError, ValueError):
+    """Raised when a request body is not UTF-8 JSON an emulated API reads.
+
+    The message says why: a syntax error, bytes that are not UTF-8, nesting
+    deeper than the limit, or a string no UTF-8 text can carry.
+    """
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -28,7 +39,7 @@ def load_json(body: bytes) -> object:
     try:
         document = json.loads(body.decode("utf-8"), parse_constant=_constant)
     except RecursionError:
-        raise NotJson(f"it nests deeper than {MAX_DEPTH} levels") from None
+        raise NotJson(f"it nests too deeply, past {MAX_DEPTH} levels") from None
     except ValueError as error:
         raise NotJson(str(error)) from None
     _check(document)
@@ -50,6 +61,6 @@ def _check(document: object) -> None:
             )
         if isinstance(value, dict | list):
             if depth > MAX_DEPTH:
-                raise NotJson(f"it nests deeper than {MAX_DEPTH} levels")
+                raise NotJson(f"it nests too deeply, past {MAX_DEPTH} levels")
             items = [*value, *value.values()] if isinstance(value, dict) else value
             stack.extend((item, depth + 1) for item in items)
