@@ -23,6 +23,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 RUNAWAY = 10_000
+LAST_YEAR = 9000
 DEFAULT_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 Wall = Callable[[], datetime]
@@ -127,17 +128,34 @@ class Clock:
         Accepts a timedelta or the keywords of one: ``advance(minutes=30)``. A live
         clock keeps the step as an offset, so it stays ahead of the wall clock.
         """
-        step = delta if delta is not None else timedelta(**units)
+        try:
+            step = delta if delta is not None else timedelta(**units)
+        except OverflowError:
+            raise ValueError(
+                f"Clock.advance({units}) is longer than the clock can count; advance "
+                "by less than a thousand years"
+            ) from None
         if step < timedelta(0):
             raise ValueError(
                 f"Clock.advance({step}) would move time backwards; the clock only "
                 "moves forward. Start a new clock for an earlier moment."
             )
+        try:
+            self._check_target(self.now() + step)
+        except OverflowError:
+            self._check_target(datetime.max.replace(tzinfo=UTC))
         if self._wall is not None:
             self._offset += step
             self.run_due()
             return
         self.run_until(self._now + step)
+
+    def _check_target(self, target: datetime) -> None:
+        if target.year > LAST_YEAR:
+            raise ValueError(
+                f"the clock would reach {target:%Y-%m-%d}, past {LAST_YEAR}; "
+                "datetimes end at 9999. Advance by less, or start a new clock."
+            )
 
     def run_until(self, target: datetime) -> None:
         """Run due timers in order up to ``target``, then stop the clock there.

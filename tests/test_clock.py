@@ -167,3 +167,15 @@ def test_timer_rescheduling_itself_with_no_delay_raises_naming_it(
 
     with pytest.raises(RuntimeError, match="'spinner'"):
         clock.advance(minutes=1)
+
+
+def test_advance_past_the_year_9000_is_refused_and_time_stays() -> None:
+    clock = Clock()
+    before = clock.now()
+
+    with pytest.raises(ValueError, match="past 9000"):
+        clock.advance(days=365 * 8000)
+    with pytest.raises(ValueError):
+        clock.advance(days=10**12)
+
+    assert clock.now() == before

@@ -486,3 +486,13 @@ def test_a_lone_surrogate_is_400_not_a_crash(client: httpx.Client) -> None:
 
     assert response.status_code == 400
     assert "surrogate" in errors_of(response)[0]
+
+
+def test_a_trailing_slash_gets_the_nearest_routes_not_a_redirect(
+    client: httpx.Client,
+) -> None:
+    response = client.post("/track/", json=track(), auth=(KEY, ""))
+
+    assert response.status_code == 404
+    assert "nearest routes" in errors_of(response)[0]
+    assert "location" not in response.headers

@@ -58,7 +58,11 @@ def application(routes: list[Route], unmatched: Unmatched) -> Starlette:
 
     table: list[BaseRoute] = list(routes)
     handlers = {404: not_matched, 405: not_matched}
-    return Starlette(routes=table, exception_handlers=handlers)
+    app = Starlette(routes=table, exception_handlers=handlers)
+    # A path with a stray trailing slash gets the nearest-routes answer, not a
+    # redirect built from the Host header.
+    app.router.redirect_slashes = False
+    return app
 
 
 def unmatched_text(method: str, path: str, service: str, nearest: list[str]) -> str:
