@@ -403,6 +403,10 @@ def _serve(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
             cert_names=tuple(args.cert_name),
         )
         server = Server(options)
+        try:
+            server.prepare()
+        except OSError as error:
+            raise _BadInput(_state_problem(args.state, error)) from None
         if args.env_file is not None:
             args.env_file.unlink(missing_ok=True)
         server.run(partial(_served, print_env=args.print_env, env=args.env_file))
@@ -436,6 +440,8 @@ def _inspect(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
         raise _BadInput(explain(error, _FLAGS)) from None
     except ServeError as error:
         raise _BadInput(str(error)) from None
+    except OSError as error:
+        raise _BadInput(_state_problem(args.state, error)) from None
     answer = found.answer
     print(f"harness inspect: {found.summary}", file=sys.stderr)
     if answer.status != 200:
@@ -445,6 +451,25 @@ def _inspect(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
         text = json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
     sys.stdout.write(text)
     return 0
+
+
+def _state_problem(state: Path | None, error: OSError) -> str:
+    """Say why the state folder cannot be used, naming --state and the fix."""
+    shown = (
+        f"--state {state}"
+        if state is not None
+        else "the default state folder .harness (in the current directory)"
+    )
+    culprit = error.filename or "it"
+    if isinstance(error, PermissionError):
+        fix = "give --state a folder you may write to, or fix its permissions"
+    elif isinstance(error, FileExistsError | NotADirectoryError):
+        fix = f"{culprit} or a folder above it is a file; give --state a folder path"
+    elif isinstance(error, FileNotFoundError):
+        fix = "give --state a folder whose parent exists and is writable"
+    else:
+        fix = "give --state another folder"
+    return f"{shown} cannot be used: {culprit}: {error.strerror or error}; {fix}."
 
 
 def _message(body: bytes) -> str:

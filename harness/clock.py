@@ -140,15 +140,19 @@ class Clock:
                 f"Clock.advance({step}) would move time backwards; the clock only "
                 "moves forward. Start a new clock for an earlier moment."
             )
-        try:
-            self._check_target(self.now() + step)
-        except OverflowError:
-            self._check_target(datetime.max.replace(tzinfo=UTC))
+        self.check_advance(step)
         if self._wall is not None:
             self._offset += step
             self.run_due()
             return
         self.run_until(self._now + step)
+
+    def check_advance(self, step: timedelta) -> None:
+        """Raise ValueError if advancing by ``step`` would pass the year 9000."""
+        try:
+            self._check_target(self.now() + step)
+        except OverflowError:
+            self._check_target(datetime.max.replace(tzinfo=UTC))
 
     def _check_target(self, target: datetime) -> None:
         if target.year > LAST_YEAR:

@@ -452,3 +452,54 @@ def test_env_file_appears_whole_once_serving_and_names_the_pid(tmp_path: Path) -
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.mark.parametrize(
+    ("where", "says"),
+    [
+        ("file", "state.txt or a folder above it is a file; give --state a folder"),
+        ("file/run", "or a folder above it is a file; give --state a folder path"),
+        ("/proc/harness-x", "give --state a folder whose parent exists"),
+    ],
+)
+def test_serve_with_an_unusable_state_path_exits_2_naming_state(
+    project: Path, capsys: pytest.CaptureFixture[str], where: str, says: str
+) -> None:
+    (project / "state.txt").write_text("a file")
+    state = where.replace("file", "state.txt")
+
+    output = harness(capsys, "serve", "--port", "0", "--state", state)
+
+    assert output.startswith("exit 2\n--- stdout\n--- stderr\nharness: --state ")
+    assert says in output
+    assert output.count("\n") == 4  # one line, no traceback
+
+
+def test_serve_in_an_unwritable_folder_exits_2_naming_the_default_state(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(state: Path, names: tuple[str, ...] = ()) -> None:
+        raise PermissionError(13, "Permission denied", str(state))
+
+    monkeypatch.setattr("harness.serve.server.prepare", refuse)
+
+    output = harness(capsys, "serve", "--port", "0")
+
+    assert output == snapshot("""
+        exit 2
+        --- stdout
+        --- stderr
+        harness: the default state folder .harness (in the current directory) cannot be used: .harness: Permission denied; give --state a folder you may write to, or fix its permissions.
+        """)  # noqa: E501
+
+
+@pytest.mark.parametrize("name", ["", "bad name!"])
+def test_serve_with_a_bad_cert_name_exits_2_naming_cert_name(
+    project: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    output = harness(capsys, "serve", "--port", "0", "--cert-name", name)
+
+    head = f"exit 2\n--- stdout\n--- stderr\nharness: --cert-name {name!r}"
+    assert output.startswith(head)
+    assert "give a name such as shop.test" in output
+    assert output.count("\n") == 4

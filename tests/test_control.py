@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 
 from harness.campaigns import Campaign
@@ -505,6 +506,66 @@ def test_a_seed_with_problems_lists_every_one_and_applies_nothing(
     assert [p.id for p in emulator.people("default")] == ["u-9"]
 
 
+def test_a_seed_that_would_be_partly_dropped_is_refused_whole(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    send(
+        http,
+        key(emulator),
+        {"type": "identify", "userId": "u-8", "traits": {"email": "e8@shop.example"}},
+        {"type": "identify", "userId": "u-9", "traits": {"email": "e9@shop.example"}},
+        {"type": "identify", "userId": "gone"},
+        {"type": "track", "userId": "gone", "event": "User Suppressed"},
+    )
+    body = {
+        "people": [
+            {"id": "gone"},
+            {"id": "u-1", "email": "e9@shop.example"},
+            {"id": "u-8", "email": "other@shop.example"},
+            {"id": "u-8", "email": "E8@shop.example"},
+        ]
+    }
+
+    response = http.post(SEED, json=body)
+
+    assert error_of(response)[:2] == (400, "invalid_request")
+    problems = response.json()["error"]["problems"]
+    assert [p.partition(":")[0] for p in problems] == [
+        "people[0].id",
+        "people[1].email",
+        "people[2].email",
+        "people[3]",
+    ]
+    assert "'gone' is suppressed" in problems[0]
+    assert "belongs to u-9 already" in problems[1]
+    assert "has the email 'e8@shop.example' already" in problems[2]
+    assert sorted(str(p.id) for p in emulator.people("default")) == ["u-8", "u-9"]
+
+
+def test_a_seed_over_the_track_api_limits_names_each_limit(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    body = {
+        "people": [
+            {"id": "u" * 151},
+            {"id": "u-1", "attributes": {"n" * 151: 1, "long": "v" * 1001}},
+            {"id": "u-2", "attributes": {f"a{i}": i for i in range(301)}},
+        ],
+        "events": [{"person": "u-1", "name": "e" * 101}],
+    }
+
+    response = http.post(SEED, json=body)
+
+    assert error_of(response)[:2] == (400, "invalid_request")
+    problems = response.json()["error"]["problems"]
+    assert problems[0].startswith("people[0].id is 151 bytes; an id may be at most")
+    assert problems[1].startswith("people[1].attributes.")
+    assert "names may be at most 150 bytes" in problems[1]
+    assert "at most 300" in problems[2]
+    assert problems[3].startswith("events[0].name is 101 bytes")
+    assert emulator.people("default") == []
+
+
 @pytest.mark.parametrize(
     ("body", "says"),
     [
@@ -545,6 +606,61 @@ def test_the_openapi_document_describes_the_seed_body(http: httpx.Client) -> Non
     assert device["properties"]["platform"] == {"enum": ["ios", "android", "web"]}
     error = document["components"]["schemas"]["Error"]["properties"]["error"]
     assert "problems" in error["properties"]
+
+
+def body_schema(http: httpx.Client, path: str) -> dict[str, Any]:
+    document = http.get(f"{BASE}/openapi.json").json()
+    operation = document["paths"][f"/_harness{path}"]["post"]
+    return dict(operation["requestBody"]["content"]["application/json"]["schema"])
+
+
+@pytest.mark.parametrize("name", ["ok", "bad name!", "x/y", "a" * 65, "-a"])
+def test_the_documented_workspace_name_pattern_matches_the_rule_whole(
+    http: httpx.Client, name: str
+) -> None:
+    pattern = body_schema(http, "/workspaces")["properties"]["name"]["pattern"]
+
+    documented = jsonschema.Draft202012Validator({"pattern": pattern}).is_valid(name)
+
+    assert documented == (control.check_name(name) is None)
+
+
+@pytest.mark.parametrize(
+    ("body", "accepted"),
+    [
+        ({"minutes": 30}, True),
+        ({"hours": 2, "days": 1}, True),
+        ({"days": 3650}, True),
+        ({"days": 3651}, False),
+        ({"seconds": 315360001}, False),
+        ({}, False),
+        ({"weeks": 1}, False),
+    ],
+)
+def test_the_documented_advance_body_agrees_with_the_route(
+    http: httpx.Client, body: dict[str, Any], accepted: bool
+) -> None:
+    schema = body_schema(http, "/clock/advance")
+
+    documented = jsonschema.Draft202012Validator(schema).is_valid(body)
+    answered = http.post(f"{BASE}/clock/advance", json=body).status_code
+
+    assert (documented, answered == 200) == (accepted, accepted)
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "accepted"), [(0, True), (99_999_999_999, True), (1e11, False)]
+)
+def test_the_documented_seed_timestamp_agrees_with_the_route(
+    http: httpx.Client, timestamp: float, accepted: bool
+) -> None:
+    schema = body_schema(http, "/workspaces/{name}/seed")
+    body = {"events": [{"anonymous_id": "a", "name": "seen", "timestamp": timestamp}]}
+
+    documented = jsonschema.Draft202012Validator(schema).is_valid(body)
+    answered = http.post(SEED, json=body).status_code
+
+    assert (documented, answered == 200) == (accepted, accepted)
 
 
 # -- the routes themselves ----------------------------------------------------------
@@ -596,6 +712,31 @@ def test_with_a_token_every_route_wants_it_as_bearer(emulator: Emulator) -> None
     assert right.status_code == 200
 
 
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "BeArEr"])
+def test_the_bearer_scheme_is_accepted_in_any_case(
+    emulator: Emulator, scheme: str
+) -> None:
+    emulator.transport.mount("guarded.test", control.create_app(emulator, TOKEN))
+    url = "https://guarded.test/_harness/workspaces"
+
+    right = emulator.http.get(url, headers={"authorization": f"{scheme} {TOKEN}"})
+    basic = emulator.http.get(url, headers={"authorization": f"Basic {TOKEN}"})
+
+    assert (right.status_code, basic.status_code) == (200, 401)
+
+
+def test_a_refused_token_says_listen_put_it_there_not_beyond_loopback(
+    emulator: Emulator,
+) -> None:
+    emulator.transport.mount("guarded.test", control.create_app(emulator, TOKEN))
+
+    missing = emulator.http.get("https://guarded.test/_harness/workspaces")
+
+    message = error_of(missing)[2]
+    assert "behind a token because this server was started with --listen" in message
+    assert "beyond loopback" not in message
+
+
 @pytest.mark.parametrize(
     ("name", "problem"),
     [("default", None), ("w.1_a-b", None), ("", "naming rule"), ("a/b", "naming")],
@@ -643,3 +784,19 @@ def test_the_control_root_lists_its_routes(http: httpx.Client) -> None:
     assert response.status_code == 200
     routes = {(r["method"], r["path"]) for r in response.json()["routes"]}
     assert ("POST", "/_harness/clock/advance") in routes
+
+
+def test_advance_past_the_year_9000_is_400_and_the_clock_stays(
+    http: httpx.Client,
+) -> None:
+    before = http.get(f"{BASE}/clock").json()["now"]
+
+    for _ in range(800):
+        response = http.post(f"{BASE}/clock/advance", json={"days": 3650})
+        if response.status_code != 200:
+            break
+
+    assert response.status_code == 400
+    assert "past 9000" in response.json()["error"]["message"]
+    assert http.get(f"{BASE}/clock").json()["now"] > before
+    assert http.get(f"{BASE}/clock").status_code == 200

@@ -41,6 +41,7 @@ from harness.serve import (
     Server,
 )
 from harness.serve.app import create_app
+from harness.serve.banner import banner
 
 QUICK = Campaign.model_validate(
     {
@@ -335,6 +336,15 @@ def test_listen_puts_the_control_api_behind_the_printed_token(
     assert refused.status_code == 401
     assert allowed.status_code == 200
     assert data.status_code == 200
+
+
+def test_the_banner_of_a_loopback_listen_shows_the_token_not_beyond_loopback(
+    serve: Callable[..., Server],
+) -> None:
+    text = banner(serve(listen="127.0.0.1"))
+
+    assert "control token" in text
+    assert "beyond loopback" not in text
 
 
 def test_the_python_control_client_raises_control_error_without_the_token(
@@ -689,3 +699,50 @@ def test_a_push_to_a_real_devices_token_is_accepted_and_marked_foreign(
     assert [(v.status, v.accepted) for v in delivery.verdicts] == [(200, True)]
     texts = [e.text for e in server.emulator.journal]  # the providers' journal
     assert any("not issued by the emulator" in t for t in texts), texts
+
+
+def test_servers_starting_at_once_on_one_state_folder_all_serve_tls(
+    tmp_path: Path, campaigns: tuple[Campaign, ...]
+) -> None:
+    shared = tmp_path / "shared"
+    servers = [Server(ServeOptions(state=shared, campaigns=campaigns)) for _ in "abcd"]
+    errors: list[BaseException] = []
+
+    def start(server: Server) -> None:
+        try:
+            server.start()
+        except BaseException as error:  # reported below, with every other
+            errors.append(error)
+
+    threads = [threading.Thread(target=start, args=(s,)) for s in servers]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
+        statuses = []
+        for server in servers:
+            with client(server) as https:
+                statuses.append(https.get("/_harness/workspaces").status_code)
+    finally:
+        for server in servers:
+            server.stop()
+
+    assert statuses == [200] * 4
+
+
+def test_the_web_sdk_gets_cors_answers_from_pipelines(dispatch: httpx.Client) -> None:
+    origin = {"Origin": "https://shop.example"}
+
+    preflight = dispatch.options(
+        "https://127.0.0.1/v1/t",
+        headers={**origin, "Access-Control-Request-Method": "POST"},
+    )
+    settings = dispatch.get(
+        "https://127.0.0.1/v1/projects/nope/settings", headers=origin
+    )
+
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert settings.headers["access-control-allow-origin"] == "*"

@@ -8,9 +8,11 @@ waits a second, so its send is a timer the replay has to run.
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
 import json
 import logging
+import socket
 import sqlite3
 import ssl
 import time
@@ -31,6 +33,7 @@ from harness.serve import (
     StateError,
     project_options,
 )
+from harness.serve.app import MAX_BODY
 from harness.serve.banner import banner
 from harness.serve.readback import read_back
 from harness.serve.replay import ServedWall, apply, drive, request_scope
@@ -54,7 +57,14 @@ DEVICE = {
     "properties": {"push_enabled": "true"},
 }
 PING = {"type": "track", "userId": "u-1", "event": "ping"}
-CA_FILES = [".gitignore", "ca-key.pem", "ca.pem", "server-key.pem", "server.pem"]
+CA_FILES = [
+    ".gitignore",
+    "ca-key.pem",
+    "ca.pem",
+    "server-key.pem",
+    "server.pem",
+    "tls.lock",
+]
 
 Serve = Callable[..., Server]
 
@@ -480,3 +490,213 @@ def test_the_control_client_raises_every_seed_problem(serve: Serve) -> None:
     assert (caught.value.status, caught.value.code) == (400, "invalid_request")
     assert len(caught.value.problems) == 4
     assert control(server, "people") == []
+
+
+# -- write-ahead and replay fidelity --------------------------------------------------
+
+
+class FullDisk:
+    """A connection stub whose every statement fails as on a full disk."""
+
+    def execute(self, *args: Any) -> Any:
+        raise sqlite3.OperationalError("database or disk is full")
+
+
+def test_a_request_that_cannot_be_kept_is_answered_503_and_not_applied(
+    serve: Serve, folder: Path
+) -> None:
+    server = serve()
+    assert server.emulator is not None and server.log is not None
+    key = server.emulator.workspaces["default"].keys.write_key
+    real, server.log._db = server.log._db, FullDisk()  # type: ignore[assignment]
+    try:
+        refused = post(server, "/v1/batch", auth=(key, ""), json={"batch": [IDENTIFY]})
+        made = post(server, "/_harness/workspaces", json={"name": "w2"})
+    finally:
+        server.log._db = real
+    people = held(server)["people"]
+    server.stop()
+
+    assert (refused.status_code, made.status_code) == (503, 503)
+    message = refused.json()["meta"]["errors"][0]
+    assert str(folder / STATE_FILE) in message
+    assert "database or disk is full" in message
+    assert "the request was not applied" in message
+    assert made.json()["error"]["code"] == "state_unwritable"
+    assert people == []
+    assert sorted(server.emulator.workspaces) == ["default"]
+    assert kept(folder) == 0
+
+
+def test_a_read_only_state_file_refuses_writes_without_applying_them(
+    serve: Serve, folder: Path
+) -> None:
+    server = serve()
+    assert server.emulator is not None and server.log is not None
+    key = server.emulator.workspaces["default"].keys.write_key
+    real = server.log._db
+    server.log._db = sqlite3.connect(
+        f"{(folder / STATE_FILE).resolve().as_uri()}?mode=ro",
+        uri=True,
+        check_same_thread=False,
+    )
+    try:
+        refused = post(server, "/v1/batch", auth=(key, ""), json={"batch": [IDENTIFY]})
+    finally:
+        server.log._db.close()
+        server.log._db = real
+    accepted = post(server, "/v1/batch", auth=(key, ""), json={"batch": [PING]})
+    server.stop()
+
+    assert (refused.status_code, accepted.status_code) == (503, 200)
+    assert "readonly database" in refused.json()["meta"]["errors"][0]
+    assert kept(folder) == 1
+
+
+def test_a_row_kept_but_never_answered_is_replayed_without_comparing(
+    serve: Serve, folder: Path
+) -> None:
+    played(serve()).stop()
+    with sqlite3.connect(folder / STATE_FILE) as db:
+        db.execute("update requests set status = 0 where seq = 1")
+    db.close()
+
+    server = serve()
+
+    assert (server.replayed, server.diverged) == (2, 0)
+
+
+def test_the_first_of_repeated_headers_is_kept_as_the_live_request_read_it(
+    serve: Serve,
+) -> None:
+    first = serve()
+    assert first.emulator is not None
+    good = first.emulator.workspaces["default"].keys.write_key
+    good_auth = "Basic " + base64.b64encode(f"{good}:".encode()).decode()
+    bad_auth = "Basic " + base64.b64encode(b"nope:").decode()
+    plain = json.dumps({"batch": [IDENTIFY]}).encode()
+    zipped = gzip.compress(json.dumps({"batch": [PING]}).encode())
+    json_type = ("content-type", "application/json")
+    sent = [
+        (plain, [("authorization", good_auth), ("authorization", bad_auth)]),
+        (plain, [("authorization", bad_auth), ("authorization", good_auth)]),
+        (zipped, [("content-encoding", "gzip"), ("content-encoding", "identity")]),
+        (plain, [("content-encoding", "identity"), ("content-encoding", "gzip")]),
+    ]
+    statuses = []
+    for body, headers in sent:
+        if "authorization" not in dict(headers):
+            headers = [*headers, ("authorization", good_auth)]
+        response = post(first, "/v1/batch", content=body, headers=[*headers, json_type])
+        statuses.append(response.status_code)
+    before = held(first)
+    first.stop()
+
+    again = serve()
+
+    assert statuses[0] == statuses[2] == 200
+    assert statuses[1] == 401
+    assert (again.replayed, again.diverged) == (4, 0)
+    assert held(again) == before
+
+
+# -- damaged state files --------------------------------------------------------------
+
+
+def damage(folder: Path) -> None:
+    """Overwrite pages in the middle of the state file, past its first two."""
+    path = folder / STATE_FILE
+    data = bytearray(path.read_bytes())
+    page = 4096
+    assert len(data) > 8 * page, len(data)
+    middle = len(data) // page // 2 * page
+    data[middle : middle + 2 * page] = b"\xa5" * (2 * page)
+    path.write_bytes(bytes(data))
+
+
+def test_a_state_file_damaged_mid_way_is_refused_naming_it_and_fresh(
+    serve: Serve, folder: Path
+) -> None:
+    server = serve()
+    assert server.emulator is not None
+    key = server.emulator.workspaces["default"].keys.write_key
+    for index in range(40):
+        call = {**IDENTIFY, "traits": {"note": "x" * 900}, "userId": f"u-{index}"}
+        post(server, "/v1/batch", auth=(key, ""), json={"batch": [call]})
+    server.stop()
+    damage(folder)
+
+    with pytest.raises(StateError) as raised:
+        serve()
+
+    message = str(raised.value)
+    assert str(folder / STATE_FILE) in message
+    assert "--fresh" in message
+    with pytest.raises(StateError, match="--fresh"):
+        StateLog.read(folder).count()
+
+
+def test_a_state_file_that_is_a_directory_is_refused_even_with_fresh(
+    serve: Serve, folder: Path
+) -> None:
+    (folder / STATE_FILE).mkdir(parents=True)
+
+    for fresh in (False, True):
+        with pytest.raises(StateError, match="is a directory.*remove it by hand"):
+            serve(fresh=fresh)
+
+
+# -- the body cap ---------------------------------------------------------------------
+
+
+def raw_post(server: Server, head: str, chunks: list[bytes]) -> bytes:
+    """Send one request over plain HTTP, byte for byte; return what came back."""
+    with socket.create_connection(("127.0.0.1", server.http_port), timeout=5) as sock:
+        try:
+            sock.sendall(head.encode("latin-1"))
+            for chunk in chunks:
+                sock.sendall(chunk)
+        except OSError:  # the server may answer, and close, before the end
+            pass
+        answer = b""
+        while got := sock.recv(65536):  # the server closes after a 413
+            answer += got
+    return answer
+
+
+def test_a_body_declared_over_the_cap_is_413_naming_it_and_not_kept(
+    serve: Serve, folder: Path
+) -> None:
+    server = serve()
+    head = (
+        "POST /v1/batch HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+        f"content-type: application/json\r\ncontent-length: {MAX_BODY + 1}\r\n\r\n"
+    )
+
+    answer = raw_post(server, head, [])
+    server.stop()
+
+    status, _, body = answer.partition(b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 413")
+    assert f"over {MAX_BODY} bytes (8 MiB)" in json.loads(body)["meta"]["errors"][0]
+    assert kept(folder) == 0
+
+
+def test_a_chunked_body_over_the_cap_is_413_and_not_kept(
+    serve: Serve, folder: Path
+) -> None:
+    server = serve()
+    head = (
+        "POST /_harness/workspaces HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+        "content-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+    )
+    piece = b"x" * (1024 * 1024)
+    chunk = f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
+
+    answer = raw_post(server, head, [chunk] * 9 + [b"0\r\n\r\n"])
+    server.stop()
+
+    status, _, body = answer.partition(b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 413")
+    assert json.loads(body)["error"]["code"] == "too_large"
+    assert kept(folder) == 0

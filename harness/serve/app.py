@@ -9,6 +9,11 @@
 any other ``/v1/``                     Pipelines API, as the SDKs call it
 =====================================  =========================================
 
+A request body over :data:`MAX_BODY` (8 MiB, far above the APIs' own limits of
+500 KB to 1 MB) is refused with 413 before it is read whole, judged by its
+``Content-Length`` or, for a chunked body, as it streams in; it is neither
+applied nor kept.
+
 The Track and App APIs are mounted when their packages provide ``create_app``;
 until then their paths answer 404 saying so. The Pipelines settings tell the SDKs
 to upload to the name they fetched the settings from, on the HTTPS port, as long
@@ -23,11 +28,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.middleware.cors import CORSMiddleware
+
 from ..emulator import Emulator
 from ..transport import ASGIApp, Message
 from . import control
 
 logger = logging.getLogger(__name__)
+
+MAX_BODY = 8 * 1024 * 1024  # bytes; the most a served request may send
+
+
+def body_too_large(method: str, path: str) -> str:
+    """Say that a request's body is over :data:`MAX_BODY`, and what to do."""
+    return (
+        f"{method} {path} sent a body over {MAX_BODY} bytes (8 MiB), the most this "
+        "emulator reads; it was not applied. Send less, or split it into several "
+        "requests."
+    )
 
 
 @dataclass(frozen=True)
@@ -67,6 +85,8 @@ def create_app(
         APP: emulator.app_api,
     }
 
+    browsers: dict[str, ASGIApp] = {}
+
     async def app(scope: Message, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await _not_http(scope, receive, send)
@@ -76,7 +96,15 @@ def create_app(
         logger.debug("%s %s (%s)", scope["method"], path, mount and mount.api)
         if mount is PIPELINES:
             api_host = _api_host(scope, https_port, names)
-            await emulator.pipelines(api_host)(scope, receive, send)
+            if api_host not in browsers:
+                # The web SDK calls from the shop's own origin: answer CORS.
+                browsers[api_host] = CORSMiddleware(
+                    emulator.pipelines(api_host),
+                    allow_origins=["*"],
+                    allow_methods=["GET", "POST"],
+                    allow_headers=["*"],
+                )
+            await browsers[api_host](scope, receive, send)
         elif mount is None:
             await _answer(send, 404, "no_route", _unmatched(scope))
         else:

@@ -41,10 +41,11 @@ def banner(server: Server) -> str:
             f"  control token {server.token}  (send 'Authorization: Bearer <token>' "
             "to /_harness/)"
         )
-        lines.append(
-            "  beyond loopback: whoever reaches this host can use the keys above; "
-            "the control API wants the token."
-        )
+        if not _loopback(server.bind):
+            lines.append(
+                "  beyond loopback: whoever reaches this host can use the keys "
+                "above; the control API wants the token."
+            )
     if http:
         lines.append(f"  plain HTTP    every API also answers on {http}")
     lines.append("Stop with Ctrl+C.")
@@ -122,3 +123,11 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+def _loopback(host: str) -> bool:
+    """Tell whether ``host`` is reachable from this machine only."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"

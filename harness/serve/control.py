@@ -2,8 +2,9 @@
 
 Every answer is JSON (a person's timeline is JSON lines), every error is
 ``{"error": {"code": ..., "message": ...}}`` with a stable code; a seed that
-cannot be applied adds ``"problems"``, a list of each one. When the server
-listens beyond loopback, every route wants ``Authorization: Bearer <token>``.
+cannot be applied adds ``"problems"``, a list of each one. When the server was
+started with ``--listen`` (or given a token), every route wants
+``Authorization: Bearer <token>``; the scheme's case does not matter (RFC 7235).
 The routes are listed once, in :data:`ENDPOINTS`, and the OpenAPI document at
 ``/_harness/openapi.json`` is made from that list.
 """
@@ -17,6 +18,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -155,6 +157,10 @@ def _advance(emulator: Emulator, request: Request, raw: bytes) -> Reply:
         sum(_seconds(value, key) * ADVANCE_UNITS[key] for key, value in body.items())
     )
     try:
+        emulator.clock.check_advance(timedelta(seconds=seconds))
+    except ValueError as error:
+        raise _Refused(400, "invalid_request", str(error)) from None
+    try:
         emulator.clock.advance(seconds=seconds)
     except Exception as error:  # a timer's failure is the answer, not a crash
         logger.debug("timer failed during advance", exc_info=True)
@@ -275,7 +281,7 @@ ENDPOINTS = [
             "type": "object",
             "required": ["name"],
             "properties": {
-                "name": {"type": "string", "pattern": NAME.pattern},
+                "name": {"type": "string", "pattern": f"^{NAME.pattern}$"},
                 "ios_topic": {"type": "string"},
             },
         },
@@ -289,8 +295,18 @@ ENDPOINTS = [
         _advance,
         body={
             "type": "object",
-            "required": ["seconds"],
-            "properties": {"seconds": {"type": "number", "minimum": 0}},
+            "description": "One or more of seconds, minutes, hours and days; "
+            f"together at most ten years ({MAX_ADVANCE} seconds).",
+            "minProperties": 1,
+            "additionalProperties": False,
+            "properties": {
+                unit: {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": MAX_ADVANCE // size,
+                }
+                for unit, size in ADVANCE_UNITS.items()
+            },
         },
     ),
     Endpoint("GET", "/clock", "Tell the emulator's time and pending timers.", _clock),
@@ -354,12 +370,19 @@ def create_app(emulator: Emulator, token: str | None = None) -> ASGIApp:
 
 
 def _guarded(app: ASGIApp, token: str) -> ASGIApp:
-    expected = f"Bearer {token}".encode()
+    expected = token.encode()
 
     async def guarded(scope: Message, receive: Any, send: Any) -> None:
-        headers = dict(scope.get("headers", []))
-        given = headers.get(b"authorization", b"")
-        if scope["type"] != "http" or hmac.compare_digest(given, expected):
+        given = next(
+            (v for k, v in scope.get("headers", []) if k.lower() == b"authorization"),
+            b"",
+        )
+        scheme, _, credentials = given.strip().partition(b" ")
+        bearer = scheme.lower() == b"bearer"
+        presented = credentials.strip() if bearer else b""
+        if scope["type"] != "http" or (
+            bearer and hmac.compare_digest(presented, expected)
+        ):
             await app(scope, receive, send)
             return
         what = "a wrong" if given else "no"
@@ -367,8 +390,9 @@ def _guarded(app: ASGIApp, token: str) -> ASGIApp:
             401,
             "unauthorized",
             f"{scope['method']} {scope['path']} came with {what} control token; "
-            "this server listens beyond loopback, so send the token it printed "
-            "at start as 'Authorization: Bearer <token>'.",
+            "the control API is behind a token because this server was started "
+            "with --listen (or given a token), so send the token it printed at "
+            "start as 'Authorization: Bearer <token>'.",
         )
         reply.headers["www-authenticate"] = 'Bearer realm="harness"'
         await _send(send, reply)
@@ -397,7 +421,7 @@ def _object(raw: bytes) -> dict[str, Any]:
         ) from None
     if not isinstance(body, dict):
         raise _Refused(
-            400, "bad_json", f"the body is a JSON {type(body).__name__}, not an object."
+            400, "bad_json", f"the body is a JSON {_json_type(body)}, not an object."
         )
     return body
 
@@ -414,3 +438,15 @@ def _error(
     if problems is not None:
         error["problems"] = problems
     return _json(status, {"error": error})
+
+
+def _json_type(value: object) -> str:
+    names = {
+        list: "array",
+        str: "string",
+        int: "number",
+        float: "number",
+        bool: "boolean",
+        type(None): "null",
+    }
+    return names.get(type(value), type(value).__name__)

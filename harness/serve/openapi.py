@@ -45,8 +45,8 @@ def document(
             "title": "harness control API",
             "version": "1",
             "description": "Reset, seed and read the served emulator. When the "
-            "server listens beyond loopback, every route needs the bearer token "
-            "it printed at start.",
+            "server was started with --listen (or given a token), every route "
+            "needs the bearer token it printed at start.",
         },
         "paths": paths,
         "components": {

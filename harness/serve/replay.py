@@ -3,8 +3,9 @@
 Every served request is handled the same way, live or replayed: the clock is
 held at the instant the request arrived, the timers due by then run (each at
 its own due time), and the app runs to its end without yielding, so nothing
-else touches the emulator meanwhile. Requests that may change state are then
-appended to the state file (:mod:`.state`) in the order they were applied.
+else touches the emulator meanwhile. Requests that may change state are kept
+in the state file (:mod:`.state`) before they are applied, in that order; one
+that cannot be kept is answered 503 and not applied.
 
 On a start with a state file, :func:`rebuild` makes the emulator from the same
 options and replays every kept row in order through the same app, with the
@@ -33,6 +34,7 @@ one of those changed, is logged as a warning and counted in
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Coroutine, Sequence
@@ -46,9 +48,18 @@ from ..emulator import Emulator
 from ..ids import Ids
 from ..journal import Journal
 from ..transport import ASGIApp, Message
-from .app import CONTROL, MOUNTS, Mount, create_app
+from .app import (
+    APP,
+    CONTROL,
+    MAX_BODY,
+    MOUNTS,
+    TRACK,
+    Mount,
+    body_too_large,
+    create_app,
+)
 from .errors import StateError
-from .state import KEPT_HEADERS, Identity, Recorded, StateLog
+from .state import KEPT_HEADERS, PENDING, Identity, Recorded, StateLog
 
 if TYPE_CHECKING:
     from .server import ServeOptions
@@ -193,29 +204,33 @@ def recording(
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        body = await _body(receive)
+        mount = next((m for m in MOUNTS if m.matches(scope["path"])), None)
+        body = await _body(receive, _declared(scope))
         if body is None:
             return  # the client left before sending its body
+        if body is TOO_LARGE:
+            await _send(send, _too_large(mount, scope))
+            return
         at = clock.now()
+        seq: int | None = None
+        if log is not None and mount is not None and scope["method"] not in UNCHANGING:
+            try:
+                seq = _keep(log, at, mount, scope, body)
+            except Exception as error:  # not kept, so not applied: nothing is lost
+                answer = _unkept(log, mount, scope, error)
+                await _send(send, answer)
+                return
         try:
             answer = apply(app, wall, clock, at, scope, body)
         finally:
             wall.release()
-        mount = next((m for m in MOUNTS if m.matches(scope["path"])), None)
-        if log is not None and mount is not None and _kept(scope, mount, answer):
-            _keep(log, at, mount, scope, body, answer.status)
+        if log is not None and mount is not None and seq is not None:
+            _settle(log, seq, mount, scope, answer)
         if answer.error is not None:
             method, path = scope["method"], scope["path"]
             logger.error("%s %s failed: %r", method, path, answer.error)
             logger.debug("request failure", exc_info=answer.error)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": answer.status,
-                "headers": answer.headers,
-            }
-        )
-        await send({"type": "http.response.body", "body": answer.body})
+        await _send(send, answer)
 
     return recorder
 
@@ -309,7 +324,7 @@ def _replay(rebuilt: Rebuilt, app: ASGIApp, row: Recorded) -> None:
     answer = apply(app, rebuilt.wall, clock, row.at, scope, row.body)
     rebuilt.replayed += 1
     rebuilt.reached = max(rebuilt.reached, row.at)
-    if answer.status != row.status:
+    if row.status != PENDING and answer.status != row.status:
         rebuilt.diverged += 1
         logger.warning(
             "%s answered %d on replay and %d when recorded; the rebuilt state may "
@@ -341,49 +356,140 @@ def request_scope(method: str, target: str, headers: dict[str, str]) -> Message:
     }
 
 
-async def _body(receive: Any) -> bytes | None:
+TOO_LARGE = b"<over MAX_BODY>"  # told apart by identity, never by value
+
+
+async def _body(receive: Any, declared: int | None) -> bytes | None:
+    """Read the whole body, or return :data:`TOO_LARGE` if it is over the cap.
+
+    A declared length over the cap is refused unread; a chunked body is read
+    on, kept nowhere, up to twice the cap, so the client gets the 413.
+    """
+    if declared is not None and declared > MAX_BODY:
+        return TOO_LARGE
     chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             return None
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        last = not message.get("more_body", False)
+        if size > MAX_BODY:
+            # read on, keeping nothing, so the client is told rather than cut off
+            if last or size > 2 * MAX_BODY:
+                return TOO_LARGE
+            chunks.clear()
+            continue
+        chunks.append(chunk)
+        if last:
             return b"".join(chunks)
 
 
-def _kept(scope: Message, mount: Mount, answer: Answer) -> bool:
-    """Tell whether a request may have changed state, so a replay needs it.
+def _declared(scope: Message) -> int | None:
+    """Return the first Content-Length header as a number, if it is one."""
+    for key, value in scope.get("headers", []):
+        if key.lower() == b"content-length":
+            return int(value) if value.strip().isdigit() else None
+    return None
 
-    A control request the token guard refused changed nothing, and a replay,
-    which answers without the guard, would otherwise apply it.
-    """
-    if scope["method"] in UNCHANGING:
-        return False
-    return not (mount is CONTROL and answer.status == 401)
+
+def _too_large(mount: Mount | None, scope: Message) -> Answer:
+    message = body_too_large(scope["method"], scope["path"])
+    logger.warning("%s", message)
+    document = error_document(mount or CONTROL, scope["path"], "too_large", message)
+    body = json.dumps(document).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    return Answer(413, headers, body)
 
 
 def _keep(
-    log: StateLog, at: datetime, mount: Mount, scope: Message, body: bytes, status: int
-) -> None:
+    log: StateLog, at: datetime, mount: Mount, scope: Message, body: bytes
+) -> int:
+    """Keep a request that may change state before it is applied; return its row."""
     raw_path = scope.get("raw_path") or quote(scope["path"]).encode()
     query = scope.get("query_string", b"")
     target = raw_path.decode("latin-1")
     if query:
         target += f"?{query.decode('latin-1')}"
-    kept = {k.decode("latin-1").lower(): v for k, v in scope.get("headers", [])}
-    if mount is CONTROL:
+    headers = kept_headers(scope.get("headers", []), control=mount is CONTROL)
+    return log.intend(at, mount.api, scope["method"], target, headers, body)
+
+
+def kept_headers(
+    raw: Sequence[tuple[bytes, bytes]], *, control: bool = False
+) -> dict[str, str]:
+    """Return the headers the APIs read, each as its first occurrence gave it.
+
+    The APIs read a repeated header's first value, so the kept one is that,
+    and a replay answers as the live request did.
+    """
+    kept: dict[str, str] = {}
+    for key, value in raw:
+        name = key.decode("latin-1").lower()
+        if name in KEPT_HEADERS and name not in kept:
+            kept[name] = value.decode("latin-1")
+    if control:
         kept.pop("authorization", None)  # the token is drawn afresh each start
-    headers = {k: kept[k].decode("latin-1") for k in KEPT_HEADERS if k in kept}
+    return kept
+
+
+def _settle(
+    log: StateLog, seq: int, mount: Mount, scope: Message, answer: Answer
+) -> None:
+    """Fill in the kept row's answer, or forget it if the token guard refused it.
+
+    A refused control request changed nothing, and a replay, which answers
+    without the guard, would otherwise apply it.
+    """
     try:
-        log.append(at, mount.api, scope["method"], target, headers, body, status)
-    except Exception as error:  # the request was applied; say it will not replay
-        logger.error(
-            "%s %s was answered %d but not kept in %s (%s); a restart will not "
-            "replay it",
+        if mount is CONTROL and answer.status == 401:
+            log.withdraw(seq)
+        else:
+            log.settle(seq, answer.status)
+    except Exception as error:  # kept and applied; only the answer is missing
+        logger.warning(
+            "%s %s was kept in %s as request %d but its answer %d was not noted "
+            "(%s); a restart replays it without comparing the answer",
             scope["method"],
             scope["path"],
-            status,
             log.path,
+            seq,
+            answer.status,
             error,
         )
+
+
+def _unkept(log: StateLog, mount: Mount, scope: Message, error: Exception) -> Answer:
+    """Answer 503, in ``mount``'s error shape, a request that could not be kept."""
+    message = (
+        f"{scope['method']} {scope['path']} could not be kept in the state file "
+        f"{log.path} ({error}), so the request was not applied. Free disk space "
+        "or make the file writable, then send it again."
+    )
+    logger.error("%s", message)
+    document = error_document(mount, scope["path"], "state_unwritable", message)
+    headers = [(b"content-type", b"application/json")]
+    return Answer(503, headers, json.dumps(document).encode())
+
+
+def error_document(mount: Mount, path: str, code: str, message: str) -> Any:
+    """Return ``message`` in the error shape the API at ``mount`` answers with."""
+    if mount is CONTROL:
+        return {"error": {"code": code, "message": message}}
+    if mount is TRACK and path.startswith("/api/v2/"):
+        return {"errors": [{"reason": code, "message": message}]}
+    if mount is APP:
+        return {"meta": {"error": message}}
+    return {"meta": {"errors": [message]}}
+
+
+async def _send(send: Any, answer: Answer) -> None:
+    start = {"status": answer.status, "headers": answer.headers}
+    await send({"type": "http.response.start", **start})
+    await send({"type": "http.response.body", "body": answer.body})

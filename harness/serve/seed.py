@@ -17,6 +17,12 @@ trigger on seeded events as on any other. A device or event names its person
 by id, email or ``cio_`` id: someone in the workspace, or seeded in the same
 request. The body is checked whole first; every problem is reported at once,
 as ``people[0].email: ...``, and nothing is applied.
+
+A seed never drops part of itself: a person whose id or email is suppressed,
+an email that belongs to someone else, an email other than the one a person
+already has, and anything over the Track API's limits (ids and attribute names
+150 bytes, attribute values 1000, 300 attributes, event names 100 bytes) are
+problems like any other.
 """
 
 from __future__ import annotations
@@ -27,7 +33,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ..track import limits
+from ..track.errors import TrackError
 from ..workspace import Call, Caller, Identify, Track, Workspace, WorkspaceError
+from ..workspace.commands import Ref
 from ..workspace.model import USER_EVENTS
 from ..workspace.records import Device, Event, Person
 
@@ -38,6 +47,7 @@ KEYS = {
     "events": ("person", "anonymous_id", "name", "properties", "timestamp"),
 }
 DEVICE_EVENT = "Device Created or Updated"
+TIMESTAMP_LIMIT = 100_000_000_000  # Unix seconds below this: about the year 5138
 
 _TEXT = {"type": "string", "minLength": 1}
 _OBJECT = {"type": "object"}
@@ -86,7 +96,11 @@ SCHEMA: dict[str, Any] = {
                     "anonymous_id": _TEXT,
                     "name": _TEXT,
                     "properties": _OBJECT,
-                    "timestamp": {"type": "number", "minimum": 0},
+                    "timestamp": {
+                        "type": "number",
+                        "minimum": 0,
+                        "exclusiveMaximum": TIMESTAMP_LIMIT,
+                    },
                 },
             },
         },
@@ -126,6 +140,15 @@ class _Plan:
 
     def problem(self, where: str, text: str) -> None:
         self.problems.append(f"{where}: {text}")
+
+    def within(self, check: Callable[..., None], *args: Any) -> None:
+        """Run one of the Track API's limit checks, noting what it refuses."""
+        try:
+            check(*args)
+        except TrackError as error:
+            text = str(error)
+            shown = text if text.startswith(error.field) else f"{error.field}: {text}"
+            self.problems.append(shown)
 
     def knows(self, identifier: str) -> bool:
         """Tell whether a device or event may name ``identifier`` as its person."""
@@ -195,6 +218,8 @@ def _person(plan: _Plan, where: str, item: dict[str, Any]) -> None:
     anonymous = _anonymous_ids(plan, where, item)
     identifier = id_ or email
     assert identifier is not None
+    _checked_person(plan, where, id_, email)
+    plan.within(limits.check_attributes, attributes, f"{where}.attributes")
     plan.people.append(identifier)
     for name in {id_, email} - {None}:
         assert name is not None
@@ -209,6 +234,39 @@ def _person(plan: _Plan, where: str, item: dict[str, Any]) -> None:
         plan.calls.append((where, Identify(_caller(plan, identifier, other), {})))
 
 
+def _checked_person(
+    plan: _Plan, where: str, id_: str | None, email: str | None
+) -> None:
+    """Refuse what the workspace would drop of a person: nothing is dropped."""
+    workspace = plan.workspace
+    for key, value in (("id", id_), ("email", email)):
+        if value is None:
+            continue
+        plan.within(limits.check_id, value, f"{where}.{key}")
+        if workspace.suppression(Ref.of(key, value)) is not None:
+            plan.problem(
+                f"{where}.{key}",
+                f"{value!r} is suppressed, so the person would be dropped; "
+                "unsuppress them first (Track API), or leave them out",
+            )
+    if email is None:
+        return
+    person = workspace.find(id_) if id_ is not None else None
+    holder = workspace.find(email)
+    if id_ is not None and holder is not None and holder is not person:
+        plan.problem(
+            f"{where}.email",
+            f"{email!r} belongs to {holder.label} already, so it would not be "
+            f"set on {id_!r}; give another email, or seed {holder.label} instead",
+        )
+    elif person is not None and person.email not in (None, email.lower()):
+        plan.problem(
+            f"{where}.email",
+            f"{id_!r} has the email {person.email!r} already, and a seed does not "
+            "replace it; give that email, or leave email out",
+        )
+
+
 def _anonymous_ids(plan: _Plan, where: str, item: dict[str, Any]) -> list[str]:
     listed = item.get("anonymous_ids", [])
     if not isinstance(listed, list) or not all(
@@ -216,6 +274,8 @@ def _anonymous_ids(plan: _Plan, where: str, item: dict[str, Any]) -> list[str]:
     ):
         plan.problem(f"{where}.anonymous_ids", "must be a list of non-empty strings")
         return []
+    for index, anonymous_id in enumerate(listed):
+        plan.within(limits.check_id, anonymous_id, f"{where}.anonymous_ids[{index}]")
     return list(dict.fromkeys(listed))
 
 
@@ -238,6 +298,7 @@ def _device(plan: _Plan, where: str, item: dict[str, Any]) -> None:
     token = _text(plan, where, item, "token", required=True)
     platform = item.get("platform")
     attributes = _mapping(plan, where, item, "attributes")
+    plan.within(limits.check_attributes, attributes, f"{where}.attributes")
     if platform not in PLATFORMS:
         plan.problem(
             f"{where}.platform", f"{platform!r} is not one of {', '.join(PLATFORMS)}"
@@ -258,6 +319,11 @@ def _event(plan: _Plan, where: str, item: dict[str, Any]) -> None:
     name = _text(plan, where, item, "name", required=True)
     properties = _mapping(plan, where, item, "properties")
     when = _timestamp(plan, where, item.get("timestamp"))
+    if anonymous_id is not None:
+        plan.within(limits.check_id, anonymous_id, f"{where}.anonymous_id")
+    if name is not None:
+        fields = (f"{where}.name", f"{where}.properties")
+        plan.within(limits.check_event, name, properties, *fields)
     if "person" not in item and anonymous_id is None:
         plan.problem(where, 'needs "person" or "anonymous_id" to say whose it is')
     semantic = set(plan.workspace.devices.semantic) | set(USER_EVENTS)
@@ -355,7 +421,7 @@ def _timestamp(plan: _Plan, where: str, value: object) -> datetime | None:
         isinstance(value, int | float)
         and not isinstance(value, bool)
         and math.isfinite(value)
-        and 0 <= value < 1e11
+        and 0 <= value < TIMESTAMP_LIMIT
     ):
         return datetime.fromtimestamp(value, UTC)
     plan.problem(

@@ -410,10 +410,10 @@ class Server:
             proxy_headers=False,
             server_header=False,
             timeout_graceful_shutdown=GRACE,
-            ssl_certfile=self.tls.cert if tls else None,
-            ssl_keyfile=self.tls.key if tls else None,
         )
         config.load()
+        if tls:  # the certificate this start issued, whatever the files hold now
+            config.ssl = self.tls.server_context()
         return _Listener(config)
 
 

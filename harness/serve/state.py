@@ -14,13 +14,18 @@ The file is plain SQLite in WAL mode, so readers (``harness inspect``, the
 when it arrived (ISO 8601, UTC); ``api``; ``method``; ``target``, the path and
 query as sent; ``headers``, a JSON object of those the APIs read
 (:data:`KEPT_HEADERS`); ``body``, the bytes as sent (gzip stays gzip); and
-``status``, the answer. ``meta`` holds JSON values: ``format``, the options
-the ids follow from (``seed``, ``workspaces``, ``campaigns``, ``ios_topic``),
-``origin`` (the clock when the run began) and ``reached`` (how far the clock
-got, noted once a second and at stop).
+``status``, the answer, or 0 while the request is being applied. ``meta``
+holds JSON values: ``format``, the options the ids follow from (``seed``,
+``workspaces``, ``campaigns``, ``ios_topic``), ``origin`` (the clock when the
+run began) and ``reached`` (how far the clock got, noted once a second and at
+stop).
 
-Each row is committed on its own with ``synchronous=NORMAL``: a crash of the
-process loses nothing answered, a power cut may lose the last rows. The file
+Each row is written ahead: committed on its own, with ``synchronous=NORMAL``,
+before the request is applied, and its status filled in after. A request that
+cannot be kept (disk full, file not writable) is answered 503 and not applied,
+so nothing answered is lost to a crash of the process; a power cut may lose the
+last rows. A row still at status 0 (the process died while applying it) is
+replayed, and its answer is not compared. The file
 holds what clients sent, workspace keys in Authorization headers included;
 the state folder's ``.gitignore`` keeps it out of version control. Control
 requests' Authorization (the token, random at each start) is not kept.
@@ -45,6 +50,7 @@ logger = logging.getLogger(__name__)
 STATE_FILE = "state.sqlite"
 LOCK_FILE = "state.lock"
 FORMAT = 1
+PENDING = 0  # the status of a row kept before its request was applied
 # What the Track, Pipelines and App APIs read from a request's headers.
 KEPT_HEADERS = (
     "authorization",
@@ -137,9 +143,22 @@ class StateLog:
         folder.mkdir(parents=True, exist_ok=True)
         lock = _lock(folder)
         path = folder / STATE_FILE
+        if path.is_dir():
+            lock.close()
+            raise StateError(
+                f"{path} is a directory, not a state file, and harness does not "
+                "delete folders; remove it by hand, then start again."
+            )
         if fresh:
-            for suffix in ("", "-wal", "-shm"):
-                path.with_name(path.name + suffix).unlink(missing_ok=True)
+            try:
+                for suffix in ("", "-wal", "-shm"):
+                    path.with_name(path.name + suffix).unlink(missing_ok=True)
+            except OSError as error:
+                lock.close()
+                raise StateError(
+                    f"--fresh cannot discard {error.filename} ({error.strerror}); "
+                    "remove it by hand, then start again."
+                ) from None
             logger.info("state file %s discarded (--fresh)", path)
         try:
             # One thread writes at a time: the server's loop, then stop().
@@ -258,8 +277,37 @@ class StateLog:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
+    def intend(
+        self,
+        at: datetime,
+        api: str,
+        method: str,
+        target: str,
+        headers: dict[str, str],
+        body: bytes,
+    ) -> int:
+        """Keep one request before it is applied, at status 0; return its number."""
+        return self.append(at, api, method, target, headers, body, PENDING)
+
+    def settle(self, seq: int, status: int) -> None:
+        """Fill in the answer of the request kept as ``seq``."""
+        self._db.execute("update requests set status = ? where seq = ?", (status, seq))
+
+    def withdraw(self, seq: int) -> None:
+        """Forget the request kept as ``seq``: it changed nothing."""
+        self._db.execute("delete from requests where seq = ?", (seq,))
+
     def rows(self) -> Iterator[Recorded]:
-        """Yield every kept request, in the order it was answered."""
+        """Yield every kept request, in the order it was answered.
+
+        Raises StateError, naming the file and ``--fresh``, if it is damaged.
+        """
+        try:
+            yield from self._rows()
+        except sqlite3.DatabaseError as error:
+            raise _damaged(self.path, error) from None
+
+    def _rows(self) -> Iterator[Recorded]:
         cursor = self._db.execute(
             "select seq, at, api, method, target, headers, body, status "
             "from requests order by seq"
@@ -278,7 +326,10 @@ class StateLog:
 
     def count(self) -> int:
         """Return how many requests are kept."""
-        (count,) = self._db.execute("select count(*) from requests").fetchone()
+        try:
+            (count,) = self._db.execute("select count(*) from requests").fetchone()
+        except sqlite3.DatabaseError as error:
+            raise _damaged(self.path, error) from None
         return int(count)
 
     def close(self) -> None:
@@ -317,6 +368,13 @@ def _unreadable(path: Path, error: sqlite3.DatabaseError) -> StateError:
     return StateError(
         f"{path} is not a harness state file ({error}); move it away, or add "
         "--fresh to start over in its place."
+    )
+
+
+def _damaged(path: Path, error: sqlite3.DatabaseError) -> StateError:
+    return StateError(
+        f"{path} is damaged and its run cannot be read back ({error}); move it "
+        "away to keep it, or serve with --fresh to start over in its place."
     )
 
 

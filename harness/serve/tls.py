@@ -5,17 +5,28 @@ The CA is made once per state folder and kept there as PEM (``ca.pem`` and
 later run. The server certificate is issued afresh at each start for the names
 the server answers to: 127.0.0.1, localhost, ::1, 10.0.2.2 (the host as the
 Android emulator sees it), and the listen address or extra names if given.
+
+Servers starting at once on one folder (test workers sharing ``.harness/``) take
+turns through a lock on ``tls.lock`` to make the CA, and every file is written
+under a name of its own, then moved into place. Each server loads the
+certificate it issued from memory, so the ``server.pem`` another start wrote
+meanwhile never pairs with this one's key.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import os
-from dataclasses import dataclass
+import ssl
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import idna
 import trustme
 from cryptography import x509
 
@@ -30,6 +41,7 @@ DEFAULT_NAMES = ("127.0.0.1", "localhost", "::1", "10.0.2.2")
 # want 398 or fewer. A certificate is issued at every start, so a year is plenty.
 LEAF_LIFETIME = timedelta(days=365)
 CA_UNIT = "harness serve local CA"
+LOCK_FILE = "tls.lock"
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,24 @@ class Tls:
     key: Path
     names: tuple[str, ...]
     ca_created: bool
+    chain_pem: bytes = field(default=b"", repr=False)
+    key_pem: bytes = field(default=b"", repr=False)
+
+    def server_context(self) -> ssl.SSLContext:
+        """Return a server TLS context with the certificate this start issued."""
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        if not self.chain_pem:
+            context.load_cert_chain(self.cert, self.key)
+            return context
+        # load_cert_chain reads only files: one of this start's own, gone at once
+        descriptor, name = tempfile.mkstemp(prefix=".server-", dir=self.cert.parent)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(self.key_pem + self.chain_pem)
+            context.load_cert_chain(name)
+        finally:
+            os.unlink(name)
+        return context
 
 
 def prepare(state: Path, names: tuple[str, ...] = ()) -> Tls:
@@ -49,24 +79,45 @@ def prepare(state: Path, names: tuple[str, ...] = ()) -> Tls:
     ``names`` are added to :data:`DEFAULT_NAMES`; wildcard addresses such as
     0.0.0.0 name no host and are left out.
     """
+    for name in names:
+        _check_name(name)
     state.mkdir(parents=True, exist_ok=True)
     ignore = state / ".gitignore"
     if not ignore.exists():
         ignore.write_text("# made by harness serve: keys live here\n*\n")
-    ca, created = _authority(state)
-    wanted = _names([*DEFAULT_NAMES, *names])
-    now = datetime.now(UTC)
-    leaf = ca.issue_cert(
-        *wanted,
-        common_name="harness serve",
-        organization_name="harness",
-        not_before=now - timedelta(days=1),
-        not_after=now + LEAF_LIFETIME,
-    )
-    cert, key = state / CERT_FILE, state / KEY_FILE
-    _write(cert, b"".join(blob.bytes() for blob in leaf.cert_chain_pems), 0o644)
-    _write(key, leaf.private_key_pem.bytes(), 0o600)
-    return Tls(state / CA_FILE, cert, key, wanted, created)
+    with _locked(state):
+        ca, created = _authority(state)
+        wanted = _names([*DEFAULT_NAMES, *names])
+        now = datetime.now(UTC)
+        leaf = ca.issue_cert(
+            *wanted,
+            common_name="harness serve",
+            organization_name="harness",
+            not_before=now - timedelta(days=1),
+            not_after=now + LEAF_LIFETIME,
+        )
+        chain = b"".join(blob.bytes() for blob in leaf.cert_chain_pems)
+        private = leaf.private_key_pem.bytes()
+        cert, key = state / CERT_FILE, state / KEY_FILE
+        _write(cert, chain, 0o644)
+        _write(key, private, 0o600)
+    return Tls(state / CA_FILE, cert, key, wanted, created, chain, private)
+
+
+@contextlib.contextmanager
+def _locked(state: Path) -> Iterator[None]:
+    """Hold the state folder's TLS lock, so one start at a time makes the CA."""
+    with (state / LOCK_FILE).open("a+b") as handle:
+        try:
+            import fcntl
+        except ImportError:  # Windows has no flock; files are still replaced whole
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _authority(state: Path) -> tuple[trustme.CA, bool]:
@@ -95,6 +146,22 @@ def _authority(state: Path) -> tuple[trustme.CA, bool]:
     return ca, True
 
 
+def _check_name(name: str) -> None:
+    """Refuse a name a certificate cannot carry, naming --cert-name."""
+    try:
+        ipaddress.ip_address(name)
+        return
+    except ValueError:
+        pass
+    try:
+        idna.encode(name.removeprefix("*."), uts46=True)
+    except idna.IDNAError as error:
+        raise TlsError(
+            f"--cert-name {name!r} is not a host name or IP address ({error}); "
+            "give a name such as shop.test or an address such as 192.168.1.20."
+        ) from None
+
+
 def _names(given: list[str]) -> tuple[str, ...]:
     kept: list[str] = []
     for name in given:
@@ -110,12 +177,16 @@ def _names(given: list[str]) -> tuple[str, ...]:
 
 def _write(path: Path, data: bytes, mode: int) -> None:
     """Write ``data`` so a private key is never readable by others, even briefly."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-    os.chmod(temporary, mode)
-    os.replace(temporary, path)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def certificate_names(path: Path) -> list[str]:
