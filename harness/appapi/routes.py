@@ -10,10 +10,13 @@ key is 401. Errors read ``{"meta": {"error": "..."}}``::
     GET  /v1/customers/{id}/activities     events and delivery activity
     GET  /v1/customers/{id}/messages       the person's deliveries
     GET  /v1/messages/{delivery_id}        one delivery, with provider verdicts
+    POST /v1/send/{email,sms,whatsapp,inbox_message,in_app}
+                                           kept as deliveries, not delivered
 
 Not emulated, so a suite that needs them runs against a live workspace: rate
 limits (10 requests/s, 100/s on sends), ``sa_live_`` service-account tokens
-with ``X-Workspace-Id``, exports, and the email, SMS and in-app send routes.
+with ``X-Workspace-Id``, exports, and delivering anything but push (the other
+send routes keep the message on the person, marked as kept, and send nothing).
 """
 
 from __future__ import annotations
