@@ -66,6 +66,7 @@ class Plan:
     campaigns: tuple[Campaign, ...]
     ios_topic: str
     apns_environment: str
+    policies: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -140,11 +141,15 @@ class Emulator:
         *,
         ios_topic: str | None = None,
         apns_environment: str = "production",
+        single_owner: bool = True,
+        merge_devices: str = "move",
+        create_segments: bool = True,
     ) -> HostedWorkspace:
         """Create a workspace with fresh credentials and its campaigns running.
 
         Credentials come from the seeded id stream and the name, so a restarted
-        emulator with the same seed hands out the same keys.
+        emulator with the same seed hands out the same keys. The last three
+        keywords are the workspace's named policies (see docs/named-policies.md).
         """
         if name in self.workspaces:
             raise ValueError(
@@ -155,6 +160,11 @@ class Emulator:
             tuple(self.campaigns if campaigns is None else campaigns),
             ios_topic or self.ios_topic,
             apns_environment,
+            {
+                "single_owner": single_owner,
+                "merge_devices": merge_devices,
+                "create_segments": create_segments,
+            },
         )
         ids = self.ids.child(f"workspace/{name}")
         credentials = Credentials.generate(ids.child("push"))
@@ -175,7 +185,9 @@ class Emulator:
     ) -> HostedWorkspace:
         ids = self.ids.child(f"workspace/{name}")
         journal = Journal() if self.journal_per_workspace else self.journal
-        workspace = Workspace(name, self.clock, ids.child("model"), journal)
+        workspace = Workspace(
+            name, self.clock, ids.child("model"), journal, **plan.policies
+        )
         self.push.provision(credentials)
         messenger = Messenger(workspace, self._senders(credentials, plan))
         engine = CampaignEngine(workspace, list(plan.campaigns), messenger)

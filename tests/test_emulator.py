@@ -68,3 +68,18 @@ def test_transactional_fixtures_reach_the_embedded_app_api(
     assert response.status_code == 200, response.text
     [item] = phone.inbox.shown()
     assert item.delivery_id == response.json()["delivery_id"]
+
+
+def test_workspace_policies_are_chosen_when_the_workspace_is_made() -> None:
+    from harness.clock import Clock
+    from harness.emulator import Emulator
+    from harness.ids import Ids
+    from harness.journal import Journal
+
+    emulator = Emulator(Clock(), Ids(0), Journal())
+    hosted = emulator.create_workspace("w", merge_devices="delete", single_owner=False)
+
+    assert hosted.workspace.merge_devices == "delete"
+    assert hosted.workspace.single_owner is False
+    emulator.reset()
+    assert emulator.workspaces["w"].workspace.merge_devices == "delete"
