@@ -20,14 +20,23 @@ from harness.profiles import (
 )
 
 SHIPPED = Path(__file__).resolve().parents[1] / "device-profiles"
-SEVEN = [
+SHIPPED_NAMES = [
+    "android-10-oneplus",
     "android-12-samsung",
     "android-13-xiaomi",
     "android-14-pixel",
+    "android-15-pixel",
+    "android-8-samsung",
     "desktop-chrome",
+    "desktop-firefox",
+    "desktop-safari",
+    "ios-12-iphone",
     "ios-15-iphone",
     "ios-16-4-safari-webapp",
+    "ios-16-iphone",
     "ios-17-iphone",
+    "ios-18-iphone",
+    "ipados-17-ipad",
 ]
 
 
@@ -59,10 +68,10 @@ def profiles_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_every_shipped_profile_loads() -> None:
     profiles = load_profiles(SHIPPED)
-    assert list(profiles) == SEVEN
+    assert list(profiles) == SHIPPED_NAMES
 
 
-@pytest.mark.parametrize("name", SEVEN)
+@pytest.mark.parametrize("name", SHIPPED_NAMES)
 def test_shipped_profile_dumps_back_to_an_equal_profile(name: str) -> None:
     profile = load_profiles(SHIPPED)[name]
     dumped = profile.model_dump(mode="json")
@@ -277,10 +286,10 @@ def test_name_must_equal_file_stem(profiles_dir: Path) -> None:
 def test_unknown_name_lists_known_names() -> None:
     profiles = load_profiles(SHIPPED)
     with pytest.raises(UnknownName) as caught:
-        find_profile(profiles, "ios-18-iphone")
+        find_profile(profiles, "ios-19-iphone")
     assert str(caught.value) == (
-        "unknown device profile 'ios-18-iphone'; known device profiles: "
-        + ", ".join(SEVEN)
+        "unknown device profile 'ios-19-iphone'; known device profiles: "
+        + ", ".join(SHIPPED_NAMES)
         + "."
     )
 
@@ -339,4 +348,4 @@ def test_format_duration_uses_the_largest_whole_unit() -> None:
 
 def test_profile_hashes_by_name_despite_its_appium_dict() -> None:
     profiles = load_profiles(SHIPPED)
-    assert len(set(profiles.values())) == len(SEVEN)
+    assert len(set(profiles.values())) == len(SHIPPED_NAMES)
