@@ -12,12 +12,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..wire.body import NotJson, load_json
+from ..wire.body import InflatesPast, NotGzip, NotJson, gunzip, json_type, load_json
 from ..workspace import Alias, Call, Caller, Group, Identify, Track
 
 REQUEST_LIMIT = 32 * 1024
@@ -66,7 +65,15 @@ def decode_body(
     raised, so a small compressed body cannot expand without bound.
     """
     if content_encoding and content_encoding.strip().lower() == "gzip":
-        raw = _gunzip(raw, limit)
+        try:
+            raw = gunzip(raw, limit)
+        except NotGzip as error:
+            raise WireError(
+                f"body is not valid gzip ({error}); send the gzip bytes, or drop the "
+                "Content-Encoding: gzip header for a plain body"
+            ) from None
+        except InflatesPast as error:
+            raise TooLarge(str(error)) from None
     if len(raw) > limit:
         raise TooLarge(f"request is {len(raw)} bytes; the limit here is {limit}")
     if not raw.strip():
@@ -79,36 +86,10 @@ def decode_body(
         ) from None
     if not isinstance(body, dict):
         raise WireError(
-            f"body is a JSON {_json_type(body)}, not an object; send "
+            f"body is a JSON {json_type(body)}, not an object; send "
             '{"userId": ..., ...} or {"batch": [...]}'
         )
     return body, len(raw)
-
-
-def _gunzip(raw: bytes, limit: int) -> bytes:
-    inflater = zlib.decompressobj(wbits=31)
-    try:
-        plain = inflater.decompress(raw, limit + 1)
-    except zlib.error as error:
-        raise WireError(
-            f"body is not valid gzip ({error}); send the gzip bytes, or drop the "
-            "Content-Encoding: gzip header for a plain body"
-        ) from None
-    if len(plain) > limit or inflater.unconsumed_tail:
-        raise TooLarge(f"gzip body inflates past {limit} bytes, the limit here")
-    return plain
-
-
-def _json_type(value: object) -> str:
-    names = {
-        list: "array",
-        str: "string",
-        int: "number",
-        float: "number",
-        bool: "boolean",
-        type(None): "null",
-    }
-    return names.get(type(value), type(value).__name__)
 
 
 def write_key(authorization: str | None, body: dict[str, Any]) -> str | None:

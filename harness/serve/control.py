@@ -27,6 +27,7 @@ from ..emulator import Emulator, Keys
 from ..errors import UnknownName
 from ..transport import ASGIApp, Message
 from ..wire.asgi import Reply, application, route, unmatched_text
+from ..wire.body import json_type
 from ..workspace import UnknownPerson
 from . import openapi
 from .plain import plain
@@ -421,7 +422,7 @@ def _object(raw: bytes) -> dict[str, Any]:
         ) from None
     if not isinstance(body, dict):
         raise _Refused(
-            400, "bad_json", f"the body is a JSON {_json_type(body)}, not an object."
+            400, "bad_json", f"the body is a JSON {json_type(body)}, not an object."
         )
     return body
 
@@ -438,15 +439,3 @@ def _error(
     if problems is not None:
         error["problems"] = problems
     return _json(status, {"error": error})
-
-
-def _json_type(value: object) -> str:
-    names = {
-        list: "array",
-        str: "string",
-        int: "number",
-        float: "number",
-        bool: "boolean",
-        type(None): "null",
-    }
-    return names.get(type(value), type(value).__name__)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from ..wire.body import json_type
 from ..workspace import Ref, Relationship, UpdatePerson
 from . import limits
 from .errors import Invalid
@@ -19,14 +20,6 @@ MILLISECONDS = 10**11
 PLATFORMS = {"ios": "ios", "android": "android", "iOS": "ios"}
 CONTROL = {"_timestamp", "_update"}
 RESERVED = {"id", "email", "anonymous_id", "created_at", *CONTROL}
-
-
-def json_type(value: Any) -> str:
-    """Name a decoded JSON value's type the way JSON does."""
-    if isinstance(value, bool):
-        return "boolean"
-    names = {str: "string", int: "number", float: "number", list: "array"}
-    return names.get(type(value), "null" if value is None else "object")
 
 
 def mapping(value: Any, field: str, *, required: bool = False) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..wire.body import json_type
 from ..workspace import (
     AddDevice,
     AnonymousEvent,
@@ -247,8 +248,7 @@ def submit_form(incoming: Incoming) -> SubmitForm:
         found = fields.identifier(value, f"data.{key}") if key == "id" else value
         if not isinstance(found, str):
             raise Invalid(
-                f"data.{key} is a JSON {fields.json_type(value)}; form values "
-                "must be strings",
+                f"data.{key} is a JSON {json_type(value)}; form values must be strings",
                 f"data.{key}",
             )
         values[key] = found

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..wire.body import NotJson, load_json
+from ..wire.body import InflatesPast, NotGzip, NotJson, gunzip, json_type, load_json
 from ..workspace import Command
-from . import fields
 from .errors import TooLarge, TrackError, Unreadable
 
 V1_BYTES = 1024 * 1024
@@ -44,7 +42,15 @@ def decode(
     """Return the body as a JSON object; ``{}`` for no body when ``empty``."""
     encoding = (content_encoding or "").strip().lower()
     if encoding == "gzip":
-        raw = _gunzip(raw, limit)
+        try:
+            raw = gunzip(raw, limit)
+        except NotGzip as error:
+            raise Unreadable(
+                f"the body is not valid gzip ({error}); send gzip bytes or drop "
+                "the Content-Encoding header"
+            ) from None
+        except InflatesPast as error:
+            raise TooLarge(str(error)) from None
     elif encoding not in ("", "identity"):
         raise Unreadable(
             f"Content-Encoding {encoding!r} is not supported; send gzip or a plain body"
@@ -62,24 +68,8 @@ def decode(
             f"the body is not valid JSON ({error}); send one JSON object"
         ) from None
     if not isinstance(body, dict):
-        raise Unreadable(
-            f"the body is a JSON {fields.json_type(body)}; send one JSON object"
-        )
+        raise Unreadable(f"the body is a JSON {json_type(body)}; send one JSON object")
     return body
-
-
-def _gunzip(raw: bytes, limit: int) -> bytes:
-    inflater = zlib.decompressobj(wbits=31)
-    try:
-        plain = inflater.decompress(raw, limit + 1)
-    except zlib.error as error:
-        raise Unreadable(
-            f"the body is not valid gzip ({error}); send gzip bytes or drop "
-            "the Content-Encoding header"
-        ) from None
-    if len(plain) > limit or inflater.unconsumed_tail:
-        raise TooLarge(f"the gzip body inflates past {limit} bytes, the limit here")
-    return plain
 
 
 def credentials(authorization: str | None) -> tuple[str, str] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from typing import NoReturn
 
 from harness.errors import HarnessError
@@ -64,3 +65,37 @@ def _check(document: object) -> None:
                 raise NotJson(f"it nests too deeply, past {MAX_DEPTH} levels")
             items = [*value, *value.values()] if isinstance(value, dict) else value
             stack.extend((item, depth + 1) for item in items)
+
+
+class NotGzip(HarnessError, ValueError):
+    """Raised when a body sent as gzip does not inflate; says zlib's reason."""
+
+
+class InflatesPast(HarnessError, ValueError):
+    """Raised when a gzip body would inflate past the caller's limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the gzip body inflates past {limit} bytes, the limit here")
+        self.limit = limit
+
+
+def gunzip(raw: bytes, limit: int) -> bytes:
+    """Inflate a gzip body, never past ``limit`` bytes, so a bomb stays small."""
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        plain = inflater.decompress(raw, limit + 1)
+    except zlib.error as error:
+        raise NotGzip(str(error)) from None
+    if len(plain) > limit or inflater.unconsumed_tail:
+        raise InflatesPast(limit)
+    return plain
+
+
+def json_type(value: object) -> str:
+    """Name a decoded JSON value's type the way JSON does (object, array, ...)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    names = {str: "string", int: "number", float: "number", list: "array"}
+    return names.get(type(value), "object")
