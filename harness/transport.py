@@ -10,8 +10,9 @@ raises at once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any, cast
 
 import httpx
 
@@ -67,8 +68,49 @@ def _call(app: ASGIApp, request: httpx.Request) -> httpx.Response:
         "client": ("127.0.0.1", 0),
         "state": {},
     }
+    ran = run_to_end(app, scope, body)
+    error = ran.error
+    if ran.suspended or (
+        isinstance(error, RuntimeError) and "event loop" in str(error)
+    ):
+        raise RuntimeError(
+            f"in-process app for {request.url.host} suspended while handling "
+            f"{request.method} {request.url.path}; embedded endpoints must not await "
+            "real I/O or an event loop. Serve it over sockets instead."
+        ) from error
+    if error is not None:
+        raise error
+    # A stream, not ready content, so the client reads it and times the request
+    # as it would over a socket (response.elapsed).
+    return httpx.Response(
+        ran.status or 500,
+        headers=ran.headers,
+        stream=httpx.ByteStream(ran.body),
+        request=request,
+    )
+
+
+@dataclass
+class Ran:
+    """How an ASGI app handled one request when run to its end.
+
+    ``status`` is None when the app never started an answer; ``error`` is what it
+    raised; ``suspended`` says it tried to await something that would not resolve
+    at once. Callers choose their policy: the transport raises, the served app
+    answers 500.
+    """
+
+    status: int | None
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    error: Exception | None
+    suspended: bool
+
+
+def run_to_end(app: ASGIApp, scope: Message, body: bytes) -> Ran:
+    """Drive ``app`` on one request with no event loop, collecting its answer."""
     delivered = False
-    response: dict[str, Any] = {"status": 500, "headers": []}
+    started: dict[str, Any] = {}
     chunks: list[bytes] = []
 
     async def receive() -> Message:
@@ -80,35 +122,28 @@ def _call(app: ASGIApp, request: httpx.Request) -> httpx.Response:
 
     async def send(message: Message) -> None:
         if message["type"] == "http.response.start":
-            response["status"] = message["status"]
-            response["headers"] = message.get("headers", [])
+            started.update(message)
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 
-    coroutine = app(scope, receive, send)
-    suspended = RuntimeError(
-        f"in-process app for {request.url.host} suspended while handling "
-        f"{request.method} {request.url.path}; embedded endpoints must not await "
-        "real I/O or an event loop. Serve it over sockets instead."
-    )
+    coroutine = cast(Coroutine[Any, Any, None], app(scope, receive, send))
+    error: Exception | None = None
+    suspended = False
     try:
-        coroutine.send(None)  # type: ignore[attr-defined]
+        coroutine.send(None)
     except StopIteration:
         pass
-    except RuntimeError as error:
-        if "event loop" in str(error):
-            raise suspended from error
-        raise
+    except Exception as raised:  # the caller decides what an app's error means
+        error = raised
     else:
-        coroutine.close()  # type: ignore[attr-defined]
-        raise suspended
-    # A stream, not ready content, so the client reads it and times the request
-    # as it would over a socket (response.elapsed).
-    return httpx.Response(
-        response["status"],
-        headers=response["headers"],
-        stream=httpx.ByteStream(b"".join(chunks)),
-        request=request,
+        coroutine.close()
+        suspended = True
+    return Ran(
+        started.get("status"),
+        started.get("headers", []),
+        b"".join(chunks),
+        error,
+        suspended,
     )
 
 

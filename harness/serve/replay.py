@@ -37,17 +37,17 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 from ..clock import Clock, system_wall
 from ..emulator import Emulator
 from ..ids import Ids
 from ..journal import Journal
-from ..transport import ASGIApp, Message
+from ..transport import ASGIApp, Message, run_to_end
 from .app import (
     APP,
     CONTROL,
@@ -156,43 +156,18 @@ def drive(app: ASGIApp, scope: Message, body: bytes) -> Answer:
     The served APIs never await once the body is read; one that would suspend
     answers 500 with the error, rather than let other requests in meanwhile.
     """
-    started: dict[str, Any] = {}
-    chunks: list[bytes] = []
-    delivered = False
-
-    async def receive() -> Message:
-        nonlocal delivered
-        if delivered:
-            return {"type": "http.disconnect"}
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            started.update(message)
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    error: BaseException | None = None
-    coroutine = cast(Coroutine[Any, Any, None], app(scope, receive, send))
-    try:
-        coroutine.send(None)
-    except StopIteration:
-        pass
-    except Exception as raised:  # the app's bug: answered 500, kept, reported
-        error = raised
-    else:
-        coroutine.close()
+    ran = run_to_end(app, scope, body)
+    error: BaseException | None = ran.error
+    if ran.suspended:
         error = RuntimeError(
             f"{scope['method']} {scope['path']} suspended while being handled; "
             "served endpoints must not await once the body is read."
         )
-    if not started:
+    if ran.status is None:
         error = error or RuntimeError(f"{scope['path']} sent no answer")
         plain = [(b"content-type", b"text/plain")]
         return Answer(500, plain, b"Internal Server Error", error)
-    headers = started.get("headers", [])
-    return Answer(started["status"], headers, b"".join(chunks), error)
+    return Answer(ran.status, ran.headers, ran.body, error)
 
 
 def recording(
