@@ -29,7 +29,7 @@ from harness.clock import Clock
 from harness.ids import Ids
 from harness.journal import Journal
 from harness.push import _numbers
-from harness.push._ledger import Ledger
+from harness.push._provider import Install, Provider
 from harness.push.apns.errors import BadSetup, Rejected, UnknownToken
 from harness.push.notification import FOREIGN, Notification, PushEndpoint, Verdict
 
@@ -92,30 +92,18 @@ class _Key:
 
 
 @dataclass
-class _Device:
-    token: str
-    bundle_id: str
-    environment: str
-    endpoint: PushEndpoint
-    uninstalled_at: datetime | None = None
-    lag: timedelta = timedelta(0)
+class _Device(Install):
+    bundle_id: str = ""
+    environment: str = ""
 
 
-class ApnsService:
+class ApnsService(Provider):
     """Hold the signing keys and device tokens of the emulated APNs."""
 
     def __init__(self, clock: Clock, ids: Ids, journal: Journal) -> None:
-        self._clock = clock
-        self._ids = ids
+        super().__init__("APNs", clock, ids, journal)
         self._keys: dict[str, _Key] = {}
         self._devices: dict[str, _Device] = {}
-        self._ledger = Ledger("APNs", clock, journal)
-        self.foreign_tokens = False
-
-    @property
-    def verdicts(self) -> list[Verdict]:
-        """Return every verdict APNs gave, oldest first."""
-        return self._ledger.verdicts
 
     def register_key(
         self, key_id: str, team_id: str, public_key_pem: str, environment: str = "both"
@@ -144,7 +132,9 @@ class ApnsService:
                 "'sandbox' (development) or 'production'."
             )
         token = self._ids.hex(32)
-        self._devices[token] = _Device(token, bundle_id, environment, endpoint)
+        self._devices[token] = _Device(
+            token, endpoint, None, timedelta(0), bundle_id, environment
+        )
         return token
 
     def unregister(self, token: str, lag: timedelta = timedelta(0)) -> None:
@@ -155,8 +145,7 @@ class ApnsService:
         device = self._devices.get(token.lower())
         if device is None:
             raise UnknownToken(token)
-        device.uninstalled_at = self._clock.now()
-        device.lag = lag
+        self._gone(device, lag)
 
     def new_apns_id(self) -> str:
         """Return a fresh apns-id."""
@@ -175,7 +164,7 @@ class ApnsService:
         self._check_payload(request)
         apns_id = request.apns_id or self.new_apns_id()
         notification = self._notification(request)
-        if device.uninstalled_at is not None:
+        if device.gone_at is not None:
             note = "app uninstalled; nothing reaches the device"
             return Acceptance(apns_id, notification, None, note)
         return Acceptance(apns_id, notification, device.endpoint)
@@ -204,8 +193,8 @@ class ApnsService:
                 f"{request.environment} host. Send it to the host of the "
                 "environment the app was built for.",
             )
-        gone = device.uninstalled_at
-        if gone is not None and self._clock.now() >= gone + device.lag:
+        gone = device.dead_since(self._clock.now())
+        if gone is not None:
             detail = f"the app behind token {request.token} was uninstalled at {gone}."
             raise Rejected("Unregistered", detail, unregistered_at=gone)
         return device

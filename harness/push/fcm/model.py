@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from harness.clock import Clock
 from harness.ids import Ids
 from harness.journal import Journal
-from harness.push._ledger import Ledger
+from harness.push._provider import Install, Provider
 from harness.push.fcm.errors import BadSetup, Rejected, UnknownToken
 from harness.push.notification import FOREIGN, Notification, PushEndpoint, Verdict
 
@@ -69,30 +69,18 @@ class _Project:
 
 
 @dataclass
-class _Install:
-    token: str
-    project_id: str
-    package: str
-    endpoint: PushEndpoint
-    unregistered_at: datetime | None = None
-    lag: timedelta = timedelta(0)
+class _Install(Install):
+    project_id: str = ""
+    package: str = ""
 
 
-class FcmService:
+class FcmService(Provider):
     """Hold the projects and registration tokens of the emulated FCM."""
 
     def __init__(self, clock: Clock, ids: Ids, journal: Journal) -> None:
-        self._clock = clock
-        self._ids = ids
+        super().__init__("FCM", clock, ids, journal)
         self._projects: dict[str, _Project] = {}
         self._installs: dict[str, _Install] = {}
-        self._ledger = Ledger("FCM", clock, journal)
-        self.foreign_tokens = False
-
-    @property
-    def verdicts(self) -> list[Verdict]:
-        """Return every verdict FCM gave, oldest first."""
-        return self._ledger.verdicts
 
     def register_project(
         self, project_id: str, sender_id: str, access_token: str
@@ -114,7 +102,9 @@ class FcmService:
             )
         fid = self._ids.choice("cdef", 1) + self._ids.choice(TOKEN_ALPHABET, 21)
         token = f"{fid}:APA91b{self._ids.choice(TOKEN_ALPHABET, 134)}"
-        self._installs[token] = _Install(token, project_id, package, endpoint)
+        self._installs[token] = _Install(
+            token, endpoint, None, timedelta(0), project_id, package
+        )
         return token
 
     def unregister(self, token: str, lag: timedelta = timedelta(0)) -> None:
@@ -125,8 +115,7 @@ class FcmService:
         install = self._installs.get(token)
         if install is None:
             raise UnknownToken(token)
-        install.unregistered_at = self._clock.now()
-        install.lag = lag
+        self._gone(install, lag)
 
     def authenticate(self, project: str, access_token: str | None) -> None:
         """Check that ``access_token`` may send for ``project`` (id or number)."""
@@ -171,7 +160,7 @@ class FcmService:
                 else (f"{request.target} sends reach no device in the emulator")
             )
             return Acceptance(name, notification, None, note)
-        if install.unregistered_at is not None:
+        if install.gone_at is not None:
             note = "app uninstalled; nothing reaches the device"
             return Acceptance(name, notification, None, note)
         return Acceptance(name, notification, install.endpoint)
@@ -209,8 +198,8 @@ class FcmService:
                 f"The token was issued for project {install.project_id}, not for "
                 f"{project.project_id}; send with that project's credentials.",
             )
-        gone = install.unregistered_at
-        if gone is not None and self._clock.now() >= gone + install.lag:
+        gone = install.dead_since(self._clock.now())
+        if gone is not None:
             raise Rejected(
                 "UNREGISTERED",
                 f"Requested entity was not found: the app was uninstalled or its "

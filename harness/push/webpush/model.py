@@ -24,7 +24,7 @@ from harness.clock import Clock
 from harness.ids import Ids
 from harness.journal import Journal
 from harness.push import _b64, _numbers
-from harness.push._ledger import Ledger
+from harness.push._provider import Provider
 from harness.push.notification import Notification, PushEndpoint, Verdict
 from harness.push.webpush.errors import BadSetup, Rejected, UnknownSubscription
 
@@ -87,19 +87,12 @@ class _Subscription:
     unsubscribed_at: datetime | None = None
 
 
-class WebPushService:
+class WebPushService(Provider):
     """Hold the push subscriptions browsers made with the emulated services."""
 
     def __init__(self, clock: Clock, ids: Ids, journal: Journal) -> None:
-        self._clock = clock
-        self._ids = ids
+        super().__init__("Web Push", clock, ids, journal)
         self._subscriptions: dict[str, _Subscription] = {}
-        self._ledger = Ledger("Web Push", clock, journal)
-
-    @property
-    def verdicts(self) -> list[Verdict]:
-        """Return every verdict the push services gave, oldest first."""
-        return self._ledger.verdicts
 
     @property
     def handoff_errors(self) -> list[Exception]:
