@@ -173,17 +173,8 @@ class EmulatedBrowser:
             outcome, reason = Outcome.DROPPED, "permission not granted"
         item = InboxItem(shown, outcome, reason, self.context.clock.now())
         self.inbox.add(item)
-        self.context.journal.record(
-            Entry(
-                self.context.clock.now(),
-                "browser",
-                "outcome",
-                f"{self.name}: push {item.title!r} {item.outcome.value}: {item.reason}",
-                token=notification.token,
-                delivery_id=shown.delivery_id,
-                device=self.name,
-            )
-        )
+        now = self.context.clock.now()
+        self.context.journal.record(item.entry(now, "browser", self.name))
         if outcome.visible and shown.delivery_id:
             self._metric("delivered", shown)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from ..journal import Entry
 from ..push.notification import Notification
 
 
@@ -50,6 +51,18 @@ class InboxItem:
     def delivery_id(self) -> str | None:
         """Return the Customer.io delivery id the push carried."""
         return self.notification.delivery_id
+
+    def entry(self, at: datetime, layer: str, device: str) -> Entry:
+        """Return the timeline line saying what ``device`` did with this push."""
+        return Entry(
+            at,
+            layer,
+            "outcome",
+            f"{device}: push {self.title!r} {self.outcome.value}: {self.reason}",
+            token=self.notification.token,
+            delivery_id=self.delivery_id,
+            device=device,
+        )
 
 
 class Inbox:

@@ -423,17 +423,8 @@ class EmulatedPhone:
         return item
 
     def _log_outcome(self, item: InboxItem) -> None:
-        self.context.journal.record(
-            Entry(
-                self.context.clock.now(),
-                "phone",
-                "outcome",
-                f"{self.name}: push {item.title!r} {item.outcome.value}: {item.reason}",
-                token=item.notification.token,
-                delivery_id=item.delivery_id,
-                device=self.name,
-            )
-        )
+        now = self.context.clock.now()
+        self.context.journal.record(item.entry(now, "phone", self.name))
 
     # -- helpers ---------------------------------------------------------------
 
