@@ -331,7 +331,7 @@ def test_pushes_to_an_offline_phone_are_held_until_it_is_online(
         world.env.messenger.push(
             person, devices(world), Rendered(title, "b", LINK), "manual"
         )
-    assert phone.inbox.items == []
+    assert phone.inbox.shown() == []
 
     phone.go_online()
 

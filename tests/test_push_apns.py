@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
@@ -18,11 +18,11 @@ from harness.journal import Journal
 from harness.push import (
     ApnsClient,
     Credentials,
-    Notification,
     OutboundPush,
     PushServices,
 )
 from harness.transport import InProcessTransport
+from tests.endpoints import Receiver
 
 BUNDLE = "com.example.shop"
 PRODUCTION = "https://api.push.apple.com"
@@ -30,13 +30,8 @@ SANDBOX = "https://api.sandbox.push.apple.com"
 
 
 @dataclass
-class Phone:
+class Phone(Receiver):
     """A stand-in device that keeps what APNs hands it."""
-
-    received: list[Notification] = field(default_factory=list)
-
-    def deliver(self, notification: Notification) -> None:
-        self.received.append(notification)
 
 
 @dataclass

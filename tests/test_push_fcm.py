@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,11 +16,11 @@ from harness.journal import Journal
 from harness.push import (
     Credentials,
     FcmClient,
-    Notification,
     OutboundPush,
     PushServices,
 )
 from harness.transport import InProcessTransport
+from tests.endpoints import Receiver
 
 PACKAGE = "com.example.shop"
 FCM = "https://fcm.googleapis.com"
@@ -28,13 +28,8 @@ FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
 
 
 @dataclass
-class Phone:
+class Phone(Receiver):
     """A stand-in Android device that keeps what FCM hands it."""
-
-    received: list[Notification] = field(default_factory=list)
-
-    def deliver(self, notification: Notification) -> None:
-        self.received.append(notification)
 
 
 @dataclass

@@ -58,9 +58,20 @@ class Browser:
     def p256dh(self) -> str:
         return point(self.private_key.public_key())
 
+    online: bool = True
+
     def deliver(self, notification: Notification) -> None:
         self.received.append(notification)
         self.plaintexts.append(decrypt(notification.raw, self.private_key, self.auth))
+
+    def reachable(self) -> bool:
+        return self.online
+
+    def stored(self, notification: Notification, note: str) -> None:
+        pass
+
+    def discarded(self, notification: Notification, note: str) -> None:
+        pass
 
 
 @dataclass

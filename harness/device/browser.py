@@ -156,6 +156,28 @@ class EmulatedBrowser:
             self._log("permission", "permission revoked: the subscription is dead")
             self.subscription = None
 
+    def reachable(self) -> bool:
+        """Tell whether the browser holds a connection to its push service."""
+        return self.online
+
+    def stored(self, notification: Notification, note: str) -> None:
+        """Record that the push service holds a message until the browser is back."""
+        item = InboxItem(notification, Outcome.STORED, note, self.context.clock.now())
+        self.inbox.add(item)
+        now = self.context.clock.now()
+        self.context.journal.record(item.entry(now, "browser", self.name))
+
+    def discarded(self, notification: Notification, note: str) -> None:
+        """Record that the push service threw a message away undelivered."""
+        item = self.inbox.waiting(notification)
+        now = self.context.clock.now()
+        if item is None:
+            item = InboxItem(notification, Outcome.NEVER, note, now)
+            self.inbox.add(item)
+        else:
+            item.settle(Outcome.NEVER, note, now)
+        self.context.journal.record(item.entry(now, "browser", self.name))
+
     def deliver(self, notification: Notification) -> None:
         """Decrypt a push with this browser's keys and show it if allowed.
 

@@ -36,6 +36,12 @@ class Context:
             return self.push.apns.issue_token(app.bundle_id, environment, endpoint)
         return self.push.fcm.issue_token(self.fcm_project, app.bundle_id, endpoint)
 
+    def reconnect(self, profile: DeviceProfile, token: str) -> int:
+        """Tell the phone's push service it is online; return how many pushes came."""
+        if profile.push.service == "apns":
+            return self.push.apns.reconnect(token)
+        return self.push.fcm.reconnect(token)
+
     def unregister_token(self, profile: DeviceProfile, token: str) -> None:
         """Tell the push service the install behind ``token`` is gone."""
         lag = profile.token.invalidation_lag

@@ -18,6 +18,7 @@ class Outcome(StrEnum):
     DROPPED = "dropped"
     NOT_DELIVERED = "not delivered"
     DELAYED = "delayed"
+    STORED = "stored until online"
     NEVER = "never"
 
     @property
@@ -52,6 +53,11 @@ class InboxItem:
         """Return the Customer.io delivery id the push carried."""
         return self.notification.delivery_id
 
+    def settle(self, outcome: Outcome, reason: str, at: datetime) -> None:
+        """Move the item on (a stored or delayed push reached its end)."""
+        self.outcome, self.reason = outcome, reason
+        self.history.append(f"{at:%H:%M:%S} {outcome.value}")
+
     def entry(self, at: datetime, layer: str, device: str) -> Entry:
         """Return the timeline line saying what ``device`` did with this push."""
         return Entry(
@@ -74,6 +80,17 @@ class Inbox:
     def add(self, item: InboxItem) -> None:
         """Record an item."""
         self.items.append(item)
+
+    def waiting(self, notification: Notification) -> InboxItem | None:
+        """Return the stored item for ``notification`` that is still waiting."""
+        for item in self.items:
+            if item.notification is notification and item.outcome is Outcome.STORED:
+                return item
+        return None
+
+    def outcomes(self) -> list[Outcome]:
+        """Return each item's outcome, oldest first."""
+        return [item.outcome for item in self.items]
 
     def shown(self) -> list[InboxItem]:
         """Return the items the person could see."""

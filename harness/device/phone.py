@@ -63,7 +63,6 @@ class EmulatedPhone:
         self.tokens_seen: list[str] = []
         self.installs = 0
         self._saver: Timer | None = None
-        self._held: list[Notification] = []
         self._device_id = context.ids.uuid4()
 
     # -- what the SDK asks the OS ----------------------------------------------
@@ -230,17 +229,13 @@ class EmulatedPhone:
         self._log("network", "offline")
 
     def go_online(self) -> None:
-        """Get the network back: held pushes arrive, a running SDK flushes."""
+        """Get the network back: stored pushes arrive, a running SDK flushes."""
         self.online = True
-        held, self._held = self._held, []
-        self._log(
-            "network", f"online again; {plural(len(held), 'held push')} arrive now"
-        )
-        if self.profile.push.service == "apns" and held:
-            # APNs stores one notification per app while the phone is offline.
-            held = held[-1:]
-        for notification in held:
-            self.deliver(notification)
+        self._log("network", "online again")
+        if self.token is not None:
+            arrived = self.context.reconnect(self.profile, self.token)
+            if arrived:
+                self._log("network", f"{plural(arrived, 'stored push')} arrived")
         if self.app is not None and self.is_running():
             self.app.sdk.flush()
 
@@ -316,22 +311,28 @@ class EmulatedPhone:
 
     # -- push ------------------------------------------------------------------
 
+    def reachable(self) -> bool:
+        """Tell whether the phone holds a connection to its push service."""
+        return self.online
+
+    def stored(self, notification: Notification, note: str) -> None:
+        """Record that the provider holds a push until the phone is online."""
+        self._record(notification, Outcome.STORED, note)
+
+    def discarded(self, notification: Notification, note: str) -> None:
+        """Record that the provider threw a push away before it arrived."""
+        item = self.inbox.waiting(notification)
+        if item is None:
+            self._record(notification, Outcome.NEVER, note)
+            return
+        item.settle(Outcome.NEVER, note, self.context.clock.now())
+        self._log_outcome(item)
+
     def deliver(self, notification: Notification) -> None:
         """Decide what the OS does with a push the provider accepted."""
-        if not self.online:
-            self._held.append(notification)
-            self.context.journal.record(
-                Entry(
-                    self.context.clock.now(),
-                    "phone",
-                    "outcome",
-                    f"{self.name}: push held by the provider while offline",
-                    token=notification.token,
-                    delivery_id=notification.delivery_id,
-                    device=self.name,
-                )
-            )
-            return
+        waiting = self.inbox.waiting(notification)
+        if waiting is not None:
+            self.inbox.items.remove(waiting)
         notification = _rendered(notification)
         outcome, reason = self._judge(notification)
         delay = self.profile.background.push_delay

@@ -1,7 +1,14 @@
-"""What every emulated push provider keeps: its installs, their deaths, verdicts."""
+"""What every emulated push provider keeps: its installs, their deaths, verdicts.
+
+Besides the shared bookkeeping, the base holds two things a test switches on
+purpose: the offline store (see :mod:`._store`) and injected faults, the
+answers a real service gives when it is overloaded or broken (``UNAVAILABLE``,
+``503 ServiceUnavailable``), queued with :meth:`Provider.fail_next`.
+"""
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -9,7 +16,8 @@ from harness.clock import Clock
 from harness.ids import Ids
 from harness.journal import Journal
 from harness.push._ledger import Ledger
-from harness.push.notification import PushEndpoint, Verdict
+from harness.push._store import Policy, Store
+from harness.push.notification import Notification, PushEndpoint, Verdict
 
 
 @dataclass
@@ -29,23 +37,55 @@ class Install:
 
 
 class Provider:
-    """Clock, ids and verdict ledger of one emulated provider.
+    """Clock, ids, verdict ledger, offline store and faults of one provider.
 
     ``foreign_tokens`` is the served-mode policy: accept well-formed tokens the
     provider never issued (real devices'), recording that nothing is observable.
     """
 
-    def __init__(self, label: str, clock: Clock, ids: Ids, journal: Journal) -> None:
+    def __init__(
+        self, label: str, clock: Clock, ids: Ids, journal: Journal, policy: Policy
+    ) -> None:
         self._label = label
         self._clock = clock
         self._ids = ids
         self._ledger = Ledger(label, clock, journal)
+        self._store = Store(policy)
+        self._faults: deque[str] = deque()
         self.foreign_tokens = False
 
     @property
     def verdicts(self) -> list[Verdict]:
         """Return every verdict this provider gave, oldest first."""
         return self._ledger.verdicts
+
+    def fail_next(self, reason: str, times: int = 1) -> None:
+        """Answer the next ``times`` sends with ``reason`` instead of judging them.
+
+        ``reason`` is the service's own error name; each provider checks it
+        names an error it can give (see its ``FAULTS``).
+        """
+        self._check_fault(reason)
+        self._faults.extend([reason] * times)
+
+    def reconnect(self, token: str) -> int:
+        """Hand over what was stored for ``token`` while its device was offline."""
+        return self._store.reconnect(token, self._clock.now())
+
+    def waiting(self, token: str) -> list[Notification]:
+        """Return the notifications stored for ``token``, oldest first."""
+        return self._store.waiting(token)
+
+    def _check_fault(self, reason: str) -> None:
+        """Raise :class:`ValueError` if this provider cannot answer ``reason``."""
+
+    def _next_fault(self) -> str | None:
+        """Return the next injected fault, if one is queued."""
+        return self._faults.popleft() if self._faults else None
+
+    def _hand_over(self, notification: Notification, endpoint: PushEndpoint) -> None:
+        """Deliver to ``endpoint`` now, or store while it is offline."""
+        self._store.hand_over(notification, endpoint, self._clock.now())
 
     def _gone(self, install: Install, lag: timedelta) -> None:
         """Mark ``install`` uninstalled now; the provider admits it after ``lag``."""

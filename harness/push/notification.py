@@ -49,6 +49,11 @@ class Notification:
 class PushEndpoint(Protocol):
     """The receiving side of a push service: an emulated phone or browser.
 
+    The service calls ``deliver`` when the device is reachable; otherwise it
+    stores the notification under its own rules (see ``harness.push._store``)
+    and tells the device through ``stored`` and, if it expires or is replaced
+    before the device reconnects, ``discarded``.
+
     ``deliver`` runs inside the provider's request. From a phone (APNs, FCM) an
     exception reaches the sender's HTTP call, so a bug in the phone emulator or
     in the SDK it drives stays loud. A web push service keeps its 201 instead
@@ -59,6 +64,15 @@ class PushEndpoint(Protocol):
 
     def deliver(self, notification: Notification) -> None:
         """Take a notification the push service hands over."""
+
+    def reachable(self) -> bool:
+        """Tell whether the device holds a connection to its push service now."""
+
+    def stored(self, notification: Notification, note: str) -> None:
+        """Hear that the service stores ``notification`` until the device is online."""
+
+    def discarded(self, notification: Notification, note: str) -> None:
+        """Hear that the service threw ``notification`` away without delivering it."""
 
 
 @dataclass(frozen=True)

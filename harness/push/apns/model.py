@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from harness.clock import Clock
 from harness.ids import Ids
 from harness.journal import Journal
-from harness.push import _numbers
+from harness.push import _numbers, _store
 from harness.push._provider import Install, Provider
 from harness.push.apns.errors import BadSetup, Rejected, UnknownToken
 from harness.push.notification import FOREIGN, Notification, PushEndpoint, Verdict
@@ -101,7 +101,7 @@ class ApnsService(Provider):
     """Hold the signing keys and device tokens of the emulated APNs."""
 
     def __init__(self, clock: Clock, ids: Ids, journal: Journal) -> None:
-        super().__init__("APNs", clock, ids, journal)
+        super().__init__("APNs", clock, ids, journal, _store.APNS)
         self._keys: dict[str, _Key] = {}
         self._devices: dict[str, _Device] = {}
 
@@ -181,7 +181,7 @@ class ApnsService(Provider):
         note = acceptance.note if acceptance else None
         self._ledger.record(verdict, delivery_id=delivery_id, detail=detail, note=note)
         if acceptance is not None and acceptance.endpoint is not None:
-            acceptance.endpoint.deliver(acceptance.notification)
+            self._hand_over(acceptance.notification, acceptance.endpoint)
 
     def _device(self, request: ApnsRequest) -> _Device:
         device = self._devices.get(request.token)

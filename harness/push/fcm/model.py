@@ -20,6 +20,7 @@ from datetime import timedelta
 from harness.clock import Clock
 from harness.ids import Ids
 from harness.journal import Journal
+from harness.push import _store
 from harness.push._provider import Install, Provider
 from harness.push.fcm.errors import BadSetup, Rejected, UnknownToken
 from harness.push.notification import FOREIGN, Notification, PushEndpoint, Verdict
@@ -78,7 +79,7 @@ class FcmService(Provider):
     """Hold the projects and registration tokens of the emulated FCM."""
 
     def __init__(self, clock: Clock, ids: Ids, journal: Journal) -> None:
-        super().__init__("FCM", clock, ids, journal)
+        super().__init__("FCM", clock, ids, journal, _store.FCM)
         self._projects: dict[str, _Project] = {}
         self._installs: dict[str, _Install] = {}
 
@@ -183,7 +184,7 @@ class FcmService(Provider):
         note = acceptance.note if acceptance else None
         self._ledger.record(verdict, delivery_id=delivery_id, detail=detail, note=note)
         if acceptance and acceptance.endpoint and acceptance.notification:
-            acceptance.endpoint.deliver(acceptance.notification)
+            self._hand_over(acceptance.notification, acceptance.endpoint)
 
     def _install(self, project: _Project, token: str) -> _Install:
         install = self._installs.get(token)

@@ -23,7 +23,7 @@ import jwt
 from harness.clock import Clock
 from harness.ids import Ids
 from harness.journal import Journal
-from harness.push import _b64, _numbers
+from harness.push import _b64, _numbers, _store
 from harness.push._provider import Provider
 from harness.push.notification import Notification, PushEndpoint, Verdict
 from harness.push.webpush.errors import BadSetup, Rejected, UnknownSubscription
@@ -91,7 +91,7 @@ class WebPushService(Provider):
     """Hold the push subscriptions browsers made with the emulated services."""
 
     def __init__(self, clock: Clock, ids: Ids, journal: Journal) -> None:
-        super().__init__("Web Push", clock, ids, journal)
+        super().__init__("Web Push", clock, ids, journal, _store.WEB_PUSH)
         self._subscriptions: dict[str, _Subscription] = {}
 
     @property
@@ -187,7 +187,7 @@ class WebPushService(Provider):
         if acceptance is None:
             return
         try:
-            acceptance.endpoint.deliver(acceptance.notification)
+            self._hand_over(acceptance.notification, acceptance.endpoint)
         except Exception as error:
             self._ledger.record_handoff_error(acceptance.notification, error)
 
