@@ -29,7 +29,11 @@ class Notification:
     push endpoint URL. ``raw`` holds the payload bytes as the device receives
     them; for web push that is the encrypted body, which only the browser can
     read. ``data`` carries the custom keys, among them ``CIO-Delivery-ID``,
-    ``CIO-Delivery-Token`` and ``link``.
+    ``CIO-Delivery-Token`` and ``link``. ``push_type`` is the APNs push type,
+    ``notification`` or ``data`` for FCM (a data-only message runs the app's
+    code; a notification message in the background is drawn by the system),
+    or ``webpush``. ``channel_id`` is the Android notification channel the
+    message asks for, if any.
     """
 
     service: str
@@ -44,6 +48,7 @@ class Notification:
     expires_at: datetime | None
     sent_at: datetime
     raw: bytes
+    channel_id: str | None = None
 
 
 class PushEndpoint(Protocol):
