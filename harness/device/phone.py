@@ -9,8 +9,6 @@ app on it (see :mod:`.app`) drives the SDK; the SDK never decides what is shown.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..apps import AppProfile
@@ -21,7 +19,8 @@ from ..profiles import DeviceProfile
 from ..push.notification import Notification
 from .app import ShopApp
 from .context import Context
-from .inbox import Inbox, InboxItem, Outcome
+from .inbox import Inbox, InboxItem
+from .tray import Tray
 
 if TYPE_CHECKING:
     from ..people import Product, Shopper
@@ -56,6 +55,7 @@ class EmulatedPhone:
         self.answers_prompt = answers_prompt
         self.online = True
         self.inbox = Inbox()
+        self.tray = Tray(self)
         self.app: ShopApp | None = None
         self.permission = "not_determined"
         self.state = "not_installed"
@@ -316,39 +316,49 @@ class EmulatedPhone:
         return self.online
 
     def stored(self, notification: Notification, note: str) -> None:
-        """Record that the provider holds a push until the phone is online."""
-        self._record(notification, Outcome.STORED, note)
+        """Hear that the provider holds a push until the phone is online."""
+        self.tray.stored(notification, note)
 
     def discarded(self, notification: Notification, note: str) -> None:
-        """Record that the provider threw a push away before it arrived."""
-        item = self.inbox.waiting(notification)
-        if item is None:
-            self._record(notification, Outcome.NEVER, note)
-            return
-        item.settle(Outcome.NEVER, note, self.context.clock.now())
-        self._log_outcome(item)
+        """Hear that the provider threw a push away before it arrived."""
+        self.tray.discarded(notification, note)
 
     def deliver(self, notification: Notification) -> None:
-        """Decide what the OS does with a push the provider accepted."""
-        waiting = self.inbox.waiting(notification)
-        if waiting is not None:
-            self.inbox.items.remove(waiting)
-        notification = _rendered(notification)
-        outcome, reason = self._judge(notification)
-        delay = self.profile.background.push_delay
-        if outcome.visible and self.state != "foreground" and delay > timedelta(0):
-            item = self._record(
-                notification, Outcome.DELAYED, f"held {delay} by the OEM battery saver"
+        """Take a push the provider accepted; the OS decides what becomes of it."""
+        self.tray.deliver(notification)
+
+    def doze(self) -> None:
+        """Leave the phone still, screen off and unplugged until Doze sets in.
+
+        Normal-priority FCM messages then wait for a maintenance window. Phones
+        without Doze (iOS, Android before 6) just lock their screen.
+        """
+        self.background()
+        if self.tray.doze():
+            self._log("doze", "the phone is idle: Doze is on")
+        else:
+            self._log("doze", "the phone is idle (this OS has no Doze)")
+
+    def wake(self) -> None:
+        """Pick the phone up: Doze ends and held messages arrive."""
+        if self.tray.dozing:
+            released = self.tray.wake()
+            self._log("doze", f"Doze is off; {plural(released, 'held push')} arrive")
+
+    def block_channel(self, channel: str | None = None) -> None:
+        """Block one notification channel in Settings; the app's switch stays on.
+
+        Without ``channel`` it blocks the one Customer.io's SDK draws on, named
+        after the app's package.
+        """
+        name = channel or self._app().profile.bundle_id
+        if self.profile.platform != "android":
+            raise Unsupported(
+                f"{self.profile.name} is {self.profile.platform}; notification "
+                "channels exist on Android 8 and later only"
             )
-            self.context.clock.call_later(
-                delay,
-                lambda: self._show(item),
-                f"{self.name} delayed push",
-            )
-            return
-        item = self._record(notification, outcome, reason)
-        if outcome.visible:
-            self._shown(item)
+        self.tray.block_channel(name)
+        self._log("settings", f"notification channel {name!r} blocked in Settings")
 
     def tap(self, item: InboxItem) -> None:
         """Tap a notification: the app opens and reports the open."""
@@ -373,25 +383,8 @@ class EmulatedPhone:
         self.launch()
         self._app().notification_opened(item)
 
-    def _judge(self, notification: Notification) -> tuple[Outcome, str]:
-        if self.app is None or notification.token != self.token:
-            return Outcome.NEVER, "the install this token belonged to is gone"
-        if self.state == "force_stopped":
-            return Outcome.NOT_DELIVERED, (
-                "the app is force-stopped; Android delivers "
-                "nothing until the user opens it"
-            )
-        if self.permission == "provisional":
-            return (
-                Outcome.SHOWN_QUIETLY,
-                "provisional authorization: Notification "
-                "Center only, no banner or sound",
-            )
-        if self.permission != "granted":
-            return Outcome.DROPPED, self._why_off()
-        return Outcome.SHOWN, "notifications allowed"
-
-    def _why_off(self) -> str:
+    def why_off(self) -> str:
+        """Say why the OS shows nothing for this app."""
         model = self.profile.permission.model
         if model == "android_runtime" and self.permission == "not_determined":
             return (
@@ -401,31 +394,6 @@ class EmulatedPhone:
         if self.permission == "not_determined":
             return "the app never asked for permission, so notifications are off"
         return "notifications are turned off for this app"
-
-    def _show(self, item: InboxItem) -> None:
-        outcome, reason = self._judge(item.notification)
-        item.outcome, item.reason = outcome, f"{reason} (after the OEM delay)"
-        item.history.append(f"{self.context.clock.now():%H:%M:%S} {outcome.value}")
-        self._log_outcome(item)
-        if outcome.visible:
-            self._shown(item)
-
-    def _shown(self, item: InboxItem) -> None:
-        if self.app is not None:
-            self.app.notification_shown(item)
-
-    def _record(
-        self, notification: Notification, outcome: Outcome, reason: str
-    ) -> InboxItem:
-        item = InboxItem(notification, outcome, reason, self.context.clock.now())
-        item.history.append(f"{item.at:%H:%M:%S} {outcome.value}")
-        self.inbox.add(item)
-        self._log_outcome(item)
-        return item
-
-    def _log_outcome(self, item: InboxItem) -> None:
-        now = self.context.clock.now()
-        self.context.journal.record(item.entry(now, "phone", self.name))
 
     # -- helpers ---------------------------------------------------------------
 
@@ -462,18 +430,3 @@ class EmulatedPhone:
                 delivery_id=subjects.get("delivery_id"),
             )
         )
-
-
-def _rendered(notification: Notification) -> Notification:
-    """Return the push as shown: Customer.io's Android SDK draws data messages.
-
-    Android pushes arrive as data messages carrying ``title`` and ``body``; the
-    SDK's push handler builds the visible notification from them.
-    """
-    if notification.title is not None or "title" not in notification.data:
-        return notification
-    return replace(
-        notification,
-        title=notification.data.get("title"),
-        body=notification.data.get("body"),
-    )
