@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from .device.inbox import InboxItem
+from .device.inbox import InboxItem, Outcome
 from .errors import ExpectationFailed, ScenarioError
 from .journal import short_token
 from .workspace import Delivery, Person
@@ -98,6 +98,67 @@ class Expect:
         if shown:
             seen = "; ".join(f"{i.title!r} {i.outcome.value}" for i in shown)
             self._fail(owner, f"{device.name} should have shown no push", seen)
+
+    def push_outcome(
+        self,
+        device: HasInbox,
+        owner: Shopper,
+        outcome: str,
+        *,
+        delivery_id: str | None = None,
+        went_through: str | None = None,
+    ) -> InboxItem:
+        """Check a push to ``device`` ended as ``outcome`` ("dropped", "never"...).
+
+        ``delivery_id`` picks one delivery; ``went_through`` also asks that the
+        push passed through an earlier outcome ("stored until online",
+        "delayed") on its way.
+        """
+        wanted = _outcome(outcome)
+        passed = _outcome(went_through) if went_through is not None else None
+        items = _items(device)
+        if delivery_id is not None:
+            items = [i for i in items if i.delivery_id == delivery_id]
+        found = [
+            i
+            for i in items
+            if i.outcome is wanted
+            and (passed is None or any(passed.value in h for h in i.history))
+        ]
+        if found:
+            return found[0]
+        what = f"a push{f' of delivery {delivery_id}' if delivery_id else ''}"
+        via = f" by way of {passed.value!r}" if passed else ""
+        seen = (
+            "; ".join(
+                f"{i.title!r} {i.outcome.value} ({i.reason}), went "
+                f"{' -> '.join(i.history)}"
+                for i in _items(device)
+            )
+            or "no push reached the device or its provider's store"
+        )
+        self._fail(
+            owner, f"{device.name} should show {what} as {wanted.value!r}{via}", seen
+        )
+        raise AssertionError  # unreachable: _fail raises
+
+    def metrics(self, owner: Shopper, delivery_id: str, **counts: int) -> None:
+        """Check how often each metric was reported for a delivery (``opened=1``)."""
+        delivery = next(
+            (d for d in self.deliveries(owner) if d.id == delivery_id), None
+        )
+        if delivery is None:
+            self._fail(
+                owner,
+                f"delivery {delivery_id} should be on {owner.role}'s profile",
+                self._deliveries_seen(owner),
+            )
+            raise AssertionError
+        got = {name: len(delivery.metrics.get(name, [])) for name in counts}
+        if got != counts:
+            want = ", ".join(f"{k}={v}" for k, v in counts.items())
+            seen = ", ".join(f"{k}={v}" for k, v in got.items())
+            self._fail(owner, f"delivery {delivery_id} should have {want}", seen)
 
     def email_sent(self, owner: Shopper, *, containing: str | None = None) -> Delivery:
         """Check that the shopper's profile got an email."""
@@ -206,6 +267,16 @@ class Expect:
     def _fail(self, owner: Shopper, claim: str, seen: str) -> None:
         timeline = self.world.timeline(owner, closing=f"failed: {claim}")
         raise ExpectationFailed(f"{claim}\n  saw: {seen}\n\n{timeline}")
+
+
+def _outcome(name: str) -> Outcome:
+    try:
+        return Outcome(name)
+    except ValueError:
+        known = ", ".join(repr(o.value) for o in Outcome)
+        raise ScenarioError(
+            f"{name!r} is not a push outcome; use one of {known}"
+        ) from None
 
 
 def _items(device: HasInbox) -> list[InboxItem]:

@@ -58,7 +58,8 @@ logger = logging.getLogger(__name__)
 Platform = Literal["ios", "android", "web"]
 Capability = Literal[
     "native_app", "web_push", "home_screen_install", "provisional_auth",
-    "runtime_permission",
+    "runtime_permission", "force_stop", "doze", "notification_channels",
+    "delays_push",
 ]  # fmt: skip
 PermissionModel = Literal[
     "ios_authorization", "android_runtime", "android_default_on", "web_notification"
@@ -68,6 +69,8 @@ RotationTrigger = Literal[
 ]
 
 _CAPABILITIES: tuple[str, ...] = get_args(Capability)
+_DOZE_API = 23
+_CHANNELS_API = 26
 _DOCUMENT = "(document)"
 _RULES = "profile_rules"
 _STEM = "file_stem"
@@ -408,6 +411,17 @@ def _capability_rules(p: DeviceProfile, rule: _Rule) -> None:
         ("runtime_permission", runtime, prompt),
         ("provisional_auth", provisional, quiet),
     ]
+    android, api = p.platform == "android", p.api_level or 0
+    level = f"{p.platform} API level {api}" if android else p.platform
+    delay = p.background.push_delay
+    implied += [
+        ("force_stop", android, f"{p.platform} {'has' if android else 'lacks'} "
+         "Settings > Force stop"),
+        ("doze", android and api >= _DOZE_API, f"{level} (Doze came with API 23)"),
+        ("notification_channels", android and api >= _CHANNELS_API,
+         f"{level} (channels came with API 26)"),
+        ("delays_push", delay > timedelta(0), f"background.push_delay is {delay}"),
+    ]  # fmt: skip
     if native:
         implied.append(("home_screen_install", False, f"{p.platform} has no web app"))
     elif p.permission.requires_home_screen:

@@ -20,7 +20,7 @@ from .device.browser import EmulatedBrowser
 from .device.context import Context
 from .device.phone import EmulatedPhone
 from .device.webapp import WebAppDevice
-from .emulator import Emulator
+from .emulator import APP_HOSTS, Emulator
 from .errors import ScenarioError
 from .expect import Expect
 from .files import load_directory
@@ -142,6 +142,48 @@ class World:
         )
         self._devices[owner.role].append(browser)
         return browser
+
+    # -- the shop's backend ----------------------------------------------------
+
+    def send_push(
+        self,
+        owner: Shopper,
+        message: str = "order-shipped",
+        *,
+        data: dict[str, Any] | None = None,
+        custom_payload: dict[str, Any] | None = None,
+        to: str | None = None,
+    ) -> str:
+        """Have the shop's backend send a transactional push; return its delivery id.
+
+        It goes through the App API (``POST /v1/send/push``) as a backend's call
+        would; ``custom_payload`` is Customer.io's per-platform override, such
+        as ``{"android": {"message": {"android": {"priority": "normal"}}}}``.
+        ``to`` names one token, which is sent to even with push disabled;
+        without it every push-enabled device of the person gets it.
+        """
+        body: dict[str, Any] = {
+            "transactional_message_id": message,
+            "identifiers": {"id": owner.user_id},
+            "message_data": {"order_number": "1001", "items": "your order"}
+            | (data or {}),
+        }
+        if custom_payload is not None:
+            body["custom_payload"] = custom_payload
+        if to is not None:
+            body["to"] = to
+        response = self.emulator.http.post(
+            f"https://{APP_HOSTS[0]}/v1/send/push",
+            json=body,
+            headers={"authorization": f"Bearer {self.env.keys.app_api_key}"},
+        )
+        if response.status_code != 200:
+            raise ScenarioError(
+                f"the App API refused the transactional push to {owner.role}: "
+                f"{response.status_code} {response.text}"
+            )
+        delivery_id: str = response.json()["delivery_id"]
+        return delivery_id
 
     # -- time ------------------------------------------------------------------
 

@@ -181,6 +181,21 @@ class EmulatedPhone:
             self._end_process()
             self._log("kill", "swiped away; the process ended")
 
+    def force_stop(self) -> None:
+        """Tap Settings > Apps > Force stop (``adb shell am force-stop``).
+
+        Android then hands the app no push until the user opens it again; iOS
+        has no such switch.
+        """
+        if self.profile.platform != "android":
+            raise Unsupported(
+                f"{self.profile.name} is {self.profile.platform}; only Android can "
+                "force-stop an app (swipe_away() is the closest on iOS)"
+            )
+        self._app()
+        self._end_process("force_stopped")
+        self._log("kill", "force-stopped in Settings: no pushes until it is opened")
+
     def uninstall(self) -> None:
         """Remove the app: its storage goes, its token dies after the lag."""
         app = self._app()
