@@ -157,7 +157,7 @@ def test_validate_lists_every_problem_of_every_file_and_exits_2(
         fixtures/campaigns/welcome.yaml: trigger: is required; add it.
         fixtures/catalog.yaml: products.socks.name: is required; add it.
         fixtures/catalog.yaml: products.socks.price: is required; add it.
-        scenarios/typo.py: fails_on_phones.needs: 'native' is not a capability; use one of native_app, web_push, home_screen_install, provisional_auth, runtime_permission.
+        scenarios/typo.py: fails_on_phones.needs: 'native' is not a capability; use one of native_app, web_push, home_screen_install, provisional_auth, runtime_permission, force_stop, doze, notification_channels, delays_push.
 
         6 problems in 5 files; fix them and run harness validate again.
         --- stderr
