@@ -84,7 +84,9 @@ class Inbox:
     def waiting(self, notification: Notification) -> InboxItem | None:
         """Return the stored item for ``notification`` that is still waiting."""
         for item in self.items:
-            if item.notification is notification and item.outcome is Outcome.STORED:
+            if item.outcome is Outcome.STORED and _same(
+                item.notification, notification
+            ):
                 return item
         return None
 
@@ -98,3 +100,8 @@ class Inbox:
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+def _same(a: Notification, b: Notification) -> bool:
+    """Tell whether two notifications are one push, before and after rendering."""
+    return (a.token, a.sent_at, a.raw) == (b.token, b.sent_at, b.raw)

@@ -60,12 +60,12 @@ class Tray:
 
     def stored(self, notification: Notification, note: str) -> None:
         """Record that the provider holds a push until the phone is online."""
-        self._record(notification, Outcome.STORED, note)
+        self._record(_rendered(notification), Outcome.STORED, note)
 
     def discarded(self, notification: Notification, note: str) -> None:
         """Record that the provider threw a push away before it arrived."""
         stored = self._phone.inbox.waiting(notification)
-        self._settle(stored, notification, Outcome.NEVER, note)
+        self._settle(stored, _rendered(notification), Outcome.NEVER, note)
 
     def deliver(self, notification: Notification) -> None:
         """Take a push the provider hands over: hold it, or let it arrive now."""
