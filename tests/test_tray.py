@@ -260,3 +260,22 @@ def test_timeline_names_each_outcome_a_push_went_through(
 
     assert "stored until online: stored by FCM" in timeline
     assert "has shipped' shown: notifications allowed" in timeline
+
+
+def test_a_launch_after_270_idle_days_gets_a_new_fcm_token(
+    make_world: MakeWorld,
+) -> None:
+    world = make_world("android-14-pixel")
+    phone = ready(world)
+    phone.swipe_away()
+    old = phone.token
+    world.advance(days=271)
+
+    phone.launch()
+    world.advance(minutes=1)
+
+    assert phone.token != old
+    person = world.profile_of(world.shopper())
+    assert person is not None
+    assert phone.token in [d.token for d in world.workspace.devices.of(person)]
+    assert "270 days" in world.timeline(world.shopper())

@@ -5,12 +5,35 @@ the ``ajs_anonymous_id`` cookie (a lowercase UUIDv4) and the user id in
 ``ajs_user_id``; calls go one by one to ``https://{apiHost}/{i,t,p,a}`` as
 ``text/plain`` with the write key in the body. Web Push uses the Push API: the
 browser makes its own P-256 key pair and auth secret, subscribes with the
-workspace's VAPID key, and decrypts what arrives with its private key.
+workspace's VAPID key, and decrypts what arrives with its private key
+(``aes128gcm`` or the draft ``aesgcm``).
 
 Registering the subscription with the workspace is not documented publicly; the
 emulator's policy is a ``Device Created or Updated`` event with the endpoint as
 the token, ``type: web``, and the subscription keys in the properties, sent once
 the visitor is identified (Customer.io makes a browser a device only then).
+
+What the browser does to its subscription, as the Push API has it:
+
+- revoking the site's notification permission ends the subscription (the push
+  service answers 410 after) and fires ``pushsubscriptionchange`` with no new
+  subscription, as the spec allows; the web SDK's handler then reports
+  ``push_enabled: false`` for the old endpoint, as the mobile SDKs report a
+  permission change (a named policy: Customer.io's service worker is not
+  public);
+- clearing site data drops the subscription, the cookies and the web SDK's
+  stored calls, but keeps the permission, so the next :meth:`enable_push`
+  subscribes without a prompt and, once identified, registers the new endpoint;
+- going offline or closing the browser drops its connection to the push
+  service, which stores messages by TTL and Topic; going online or reopening
+  hands them over. Web SDK calls made offline wait in its queue and go out
+  then. A closed browser gets nothing here, as desktop Chrome and Firefox;
+  Android Chrome and Safari, which the OS wakes for a push, are not modelled.
+
+Each push's outcome lands in :attr:`EmulatedBrowser.inbox` and the journal:
+shown, dropped, stored until online, never. A stored or discarded push is
+labelled with what it would have shown (the harness reads it with the
+browser's key; the browser itself cannot until it arrives).
 """
 
 from __future__ import annotations
@@ -27,7 +50,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ..errors import ScenarioError
-from ..journal import Entry
+from ..journal import Entry, plural, short_token
 from ..push.notification import Notification
 from ..push.webpush.wire import decrypt
 from .context import Context
@@ -63,9 +86,11 @@ class EmulatedBrowser:
         self.permission = "default"
         self.subscription: dict[str, Any] | None = None
         self.inbox = Inbox()
-        self.online = True
+        self.online = self.running = True
         self._keys: ec.EllipticCurvePrivateKey | None = None
         self._auth = b""
+        self._waiting: list[tuple[Notification, InboxItem]] = []
+        self._held: list[tuple[str, str]] = []
         self._ids = context.ids.child(f"browser/{name}")
 
     # -- identity --------------------------------------------------------------
@@ -139,7 +164,7 @@ class EmulatedBrowser:
     # -- web push --------------------------------------------------------------
 
     def enable_push(self) -> None:
-        """Ask for notification permission and subscribe if granted."""
+        """Ask for permission and subscribe if granted (silently if already so)."""
         if self.permission == "default":
             answer = self.answers_prompt
             if answer != "dismiss":
@@ -149,34 +174,68 @@ class EmulatedBrowser:
             self._subscribe()
 
     def set_notifications(self, enabled: bool) -> None:
-        """Change the site's notification permission in the browser's settings."""
+        """Change the site's notification permission in the browser's settings.
+
+        Revoking it ends the subscription and fires ``pushsubscriptionchange``.
+        """
         self.permission = "granted" if enabled else "denied"
-        if not enabled and self.subscription is not None:
-            self.context.push.webpush.unsubscribe(self.subscription["endpoint"])
-            self._log("permission", "permission revoked: the subscription is dead")
-            self.subscription = None
+        if enabled or self.subscription is None:
+            self._log("permission", f"notifications {'allowed' if enabled else 'off'}")
+            return
+        ended = self._end_subscription()
+        self._log("permission", "permission revoked: the subscription is dead")
+        self._subscription_changed(ended)
+
+    def clear_site_data(self) -> None:
+        """Clear the site's data: cookies, the web SDK's queue, the subscription.
+
+        The notification permission stays, as browsers keep it apart.
+        """
+        if self.subscription is not None:
+            self._end_subscription()
+        self.cookies, self._held = {}, []
+        self._log(
+            "site-data",
+            f"site data cleared: cookies, web SDK ids and the push subscription "
+            f"are gone; notification permission stays {self.permission!r}",
+        )
+
+    def go_offline(self) -> None:
+        """Lose the network: pushes wait at the push service, SDK calls queue."""
+        self.online = False
+        self._log("network", "offline")
+
+    def go_online(self) -> None:
+        """Get the network back: stored pushes arrive, queued SDK calls go out."""
+        self.online = True
+        self._log("network", "online again")
+        self._reconnected()
+
+    def close(self) -> None:
+        """Close the browser: it holds no connection to its push service."""
+        self.running = False
+        self._log("lifecycle", "closed")
+
+    def reopen(self) -> None:
+        """Open the browser again: stored pushes arrive, queued SDK calls go out."""
+        self.running = True
+        self._log("lifecycle", "opened again")
+        self._reconnected()
 
     def reachable(self) -> bool:
         """Tell whether the browser holds a connection to its push service."""
-        return self.online
+        return self.online and self.running
 
     def stored(self, notification: Notification, note: str) -> None:
         """Record that the push service holds a message until the browser is back."""
-        item = InboxItem(notification, Outcome.STORED, note, self.context.clock.now())
-        self.inbox.add(item)
-        now = self.context.clock.now()
-        self.context.journal.record(item.entry(now, "browser", self.name))
+        labelled, _ = self._open(notification)
+        item = self._record(labelled, Outcome.STORED, note)
+        self._waiting.append((notification, item))
 
     def discarded(self, notification: Notification, note: str) -> None:
         """Record that the push service threw a message away undelivered."""
-        item = self.inbox.waiting(notification)
-        now = self.context.clock.now()
-        if item is None:
-            item = InboxItem(notification, Outcome.NEVER, note, now)
-            self.inbox.add(item)
-        else:
-            item.settle(Outcome.NEVER, note, now)
-        self.context.journal.record(item.entry(now, "browser", self.name))
+        labelled, _ = self._open(notification)
+        self._settle(notification, labelled, Outcome.NEVER, note)
 
     def deliver(self, notification: Notification) -> None:
         """Decrypt a push with this browser's keys and show it if allowed.
@@ -186,17 +245,13 @@ class EmulatedBrowser:
         calls are not public; this is the emulator's policy).
         """
         shown, problem = self._open(notification)
-        allowed = self.permission == "granted"
         if problem is not None:
             outcome, reason = Outcome.DROPPED, problem
-        elif allowed:
+        elif self.permission == "granted":
             outcome, reason = Outcome.SHOWN, "permission granted"
         else:
             outcome, reason = Outcome.DROPPED, "permission not granted"
-        item = InboxItem(shown, outcome, reason, self.context.clock.now())
-        self.inbox.add(item)
-        now = self.context.clock.now()
-        self.context.journal.record(item.entry(now, "browser", self.name))
+        self._settle(notification, shown, outcome, reason)
         if outcome.visible and shown.delivery_id:
             self._metric("delivered", shown)
 
@@ -221,7 +276,8 @@ class EmulatedBrowser:
         if not notification.raw:
             return notification, "push without a payload: nothing to show"
         try:
-            plain = json.loads(decrypt(notification.raw, self._keys, self._auth))
+            raw = decrypt(notification.raw, self._keys, self._auth, notification.data)
+            plain = json.loads(raw)
         except Exception as error:  # any failure to decrypt or parse is the same
             return notification, f"payload could not be decrypted or read ({error})"
         if not isinstance(plain, dict):
@@ -265,6 +321,41 @@ class EmulatedBrowser:
         )
         self._log("subscribe", f"subscribed to Web Push at {self.origin}")
         self._register_subscription()
+
+    def _end_subscription(self) -> str:
+        """Have the push service drop the subscription; return its endpoint."""
+        assert self.subscription is not None
+        endpoint = str(self.subscription["endpoint"])
+        self.context.push.webpush.unsubscribe(endpoint)
+        self.subscription, self._keys, self._auth = None, None, b""
+        return endpoint
+
+    def _subscription_changed(self, ended: str) -> None:
+        """Run the service worker's ``pushsubscriptionchange``: no new subscription."""
+        self._log(
+            "pushsubscriptionchange",
+            f"pushsubscriptionchange: {short_token(ended)} ended, no new subscription",
+        )
+        if self.user_id is None:
+            return
+        self._send(
+            "track",
+            event="Device Created or Updated",
+            properties={"push_enabled": False},
+            device={"token": ended, "type": "web"},
+        )
+
+    def _reconnected(self) -> None:
+        if not self.reachable():
+            return
+        if self.subscription is not None:
+            endpoint = self.subscription["endpoint"]
+            arrived = self.context.push.webpush.reconnect(endpoint)
+            if arrived:
+                self._log("network", f"{plural(arrived, 'stored push')} arrived")
+        held, self._held = self._held, []
+        for path, raw in held:
+            self._post(path, raw)
 
     def _register_subscription(self) -> None:
         if self.subscription is None or self.user_id is None:
@@ -311,7 +402,15 @@ class EmulatedBrowser:
         raw = json.dumps(body, separators=(",", ":"))
         who = self.user_id or f"anonymous {self.anonymous_id}"
         name = fields.get("event") or fields.get("name") or ""
-        self._log("sdk", f"{kind} {name!r} sent as {who}".replace(" ''", ""))
+        text = f"{kind} {name!r} sent as {who}".replace(" ''", "")
+        if not self.reachable():
+            self._held.append((path, raw))
+            text += " (held: offline)"
+        else:
+            self._post(path, raw)
+        self._log("sdk", text)
+
+    def _post(self, path: str, raw: str) -> None:
         try:
             self.context.http.post(
                 f"https://{self.api_host}/{path}",
@@ -320,6 +419,34 @@ class EmulatedBrowser:
             )
         except httpx.HTTPError as error:
             logger.warning("web SDK call failed: %s", error)
+
+    def _record(
+        self, notification: Notification, outcome: Outcome, reason: str
+    ) -> InboxItem:
+        now = self.context.clock.now()
+        item = InboxItem(notification, outcome, reason, now)
+        item.history.append(f"{now:%H:%M:%S} {outcome.value}")
+        self.inbox.add(item)
+        self.context.journal.record(item.entry(now, "browser", self.name))
+        return item
+
+    def _settle(
+        self,
+        received: Notification,
+        labelled: Notification,
+        outcome: Outcome,
+        reason: str,
+    ) -> InboxItem:
+        """Move the stored item for ``received`` on, or record a new item."""
+        stored = next((i for n, i in self._waiting if n is received), None)
+        if stored is None:
+            return self._record(labelled, outcome, reason)
+        self._waiting = [(n, i) for n, i in self._waiting if i is not stored]
+        now = self.context.clock.now()
+        stored.notification = labelled
+        stored.settle(outcome, reason, now)
+        self.context.journal.record(stored.entry(now, "browser", self.name))
+        return stored
 
     def _log(self, kind: str, text: str) -> None:
         self.context.journal.record(

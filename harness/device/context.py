@@ -34,7 +34,18 @@ class Context:
         if profile.push.service == "apns":
             environment = profile.push.environment or "production"
             return self.push.apns.issue_token(app.bundle_id, environment, endpoint)
-        return self.push.fcm.issue_token(self.fcm_project, app.bundle_id, endpoint)
+        return self.push.fcm.issue_token(
+            self.fcm_project, app.bundle_id, endpoint, platform=profile.platform
+        )
+
+    def app_active(self, profile: DeviceProfile, token: str) -> str:
+        """Tell the push service the app connected; return its token, maybe new.
+
+        An FCM token idle for 270 days has expired, so the app gets a new one.
+        """
+        if profile.push.service == "fcm":
+            return self.push.fcm.app_active(token)
+        return token
 
     def reconnect(self, profile: DeviceProfile, token: str) -> int:
         """Tell the phone's push service it is online; return how many pushes came."""

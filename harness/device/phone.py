@@ -134,7 +134,21 @@ class EmulatedPhone:
         if self.token is None or self.token not in self.tokens_seen:
             self.token = self._issue_token()
             self.tokens_seen.append(self.token)
+        else:
+            self._renew_if_expired(self.token)
         app.token_ready(self.token)
+
+    def _renew_if_expired(self, token: str) -> None:
+        current = self.context.app_active(self.profile, token)
+        if current != token:
+            self.token = current
+            self.tokens_seen.append(current)
+            self._log(
+                "token",
+                f"FCM expired idle token {short_token(token)} (270 days without "
+                "the app); onNewToken gives a new one",
+                token=current,
+            )
 
     def background(self) -> None:
         """Send the app to the background (home button)."""

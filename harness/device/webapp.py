@@ -81,11 +81,14 @@ class WebAppDevice(EmulatedBrowser):
         super().enable_push()
 
     def uninstall(self) -> None:
-        """Clear the site's data: cookies go and the subscription is dropped."""
-        if self.subscription is not None:
-            self.context.push.webpush.unsubscribe(self.subscription["endpoint"])
-        self.subscription, self.cookies, self.on_home_screen = None, {}, False
-        self._log("uninstall", "site data cleared; subscription dropped")
+        """Clear the site's data (and take it off the Home Screen, where it was).
+
+        The subscription and cookies go; the notification permission stays.
+        """
+        self.clear_site_data()
+        if self.on_home_screen:
+            self.on_home_screen = False
+            self._log("uninstall", "removed the site from the Home Screen")
 
     def reinstall(self, app: AppProfile | None = None) -> None:
         """Clear site data and open the site again: a new anonymous id and no
@@ -112,17 +115,6 @@ class WebAppDevice(EmulatedBrowser):
             "subscription does not rotate; revoke permission or "
             "uninstall() to end it"
         )
-
-    def go_offline(self) -> None:
-        """Refuse: an offline browser is not modelled yet."""
-        raise Unsupported(
-            f"{self.profile.name}: an offline browser (the web SDK's "
-            "retry queue in localStorage) is not modelled yet"
-        )
-
-    def go_online(self) -> None:
-        """Refuse: an offline browser is not modelled yet."""
-        self.go_offline()
 
     def _app(self) -> AppProfile:
         if self.app_profile is None:
