@@ -188,3 +188,26 @@ def offline_device_gets_what_its_provider_stored(world: World) -> None:
         world.expect.push_outcome(
             device, shopper, "shown", delivery_id=first, went_through=stored
         )
+
+
+@scenario(needs=["native_app"])
+def uninstalled_app_never_sees_the_push(world: World) -> None:
+    """Uninstalled: accepted for a while, shown never; then unregistered and pruned.
+
+    The provider keeps answering success for the profile's invalidation lag;
+    the first send after it is refused as unregistered and the workspace drops
+    the token (field reports FR-14 and FR-15).
+    """
+    shopper = world.shopper()
+    phone = ready(world, shopper)
+    phone.uninstall()
+
+    accepted = world.send_push(shopper)
+    world.expect.push_outcome(phone, shopper, "never", delivery_id=accepted)
+    world.expect.metrics(shopper, accepted, delivered=0)
+
+    world.advance(world.profile.token.invalidation_lag)
+    world.send_push(shopper)
+    person = world.expect.profile(shopper)
+    left = [d.token for d in world.workspace.devices.of(person)]
+    world.require(not left, f"the dead token should be pruned, found {left}")

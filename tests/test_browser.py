@@ -125,8 +125,6 @@ def test_log_out_takes_the_subscription_off_the_person(make_world: MakeWorld) ->
     [
         ("swipe_away", "no app process"),
         ("rotate_token", "does not rotate"),
-        ("go_offline", "not modelled"),
-        ("go_online", "not modelled"),
     ],
 )
 def test_phone_only_steps_on_a_browser_are_unsupported_with_a_reason(

@@ -1,11 +1,17 @@
-"""Wire tests of the emulated web push services, through the in-process transport."""
+"""Wire tests of the emulated web push services (RFC 8030), in process.
+
+VAPID has its own module (test_push_webpush_vapid.py), pywebpush over real
+sockets another (test_push_webpush_pywebpush.py); the rig here serves both.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -26,13 +32,15 @@ from harness.push import (
     PushServices,
     WebPushClient,
 )
-from harness.push.webpush import decrypt
+from harness.push.webpush import FAULTS, decrypt, served
 from harness.transport import InProcessTransport
 
 CHROME = "https://fcm.googleapis.com"
 SAFARI = "https://web.push.apple.com"
 FIREFOX = "https://updates.push.services.mozilla.com"
+VENDORS = (CHROME, SAFARI, FIREFOX)
 SUBJECT = "mailto:ops@example.com"
+RECEIPT = "urn:ietf:params:push:receipt"
 
 
 def b64(data: bytes) -> str:
@@ -41,6 +49,12 @@ def b64(data: bytes) -> str:
 
 def point(key: ec.EllipticCurvePublicKey) -> str:
     return b64(key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+
+
+def origin_of(endpoint: str) -> str:
+    url = httpx.URL(endpoint)
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}"
 
 
 @dataclass
@@ -53,25 +67,28 @@ class Browser:
     auth: bytes = field(default_factory=lambda: os.urandom(16))
     received: list[Notification] = field(default_factory=list)
     plaintexts: list[bytes] = field(default_factory=list)
+    online: bool = True
+    stored_notes: list[str] = field(default_factory=list)
+    discarded_notes: list[str] = field(default_factory=list)
 
     @property
     def p256dh(self) -> str:
         return point(self.private_key.public_key())
 
-    online: bool = True
-
     def deliver(self, notification: Notification) -> None:
         self.received.append(notification)
-        self.plaintexts.append(decrypt(notification.raw, self.private_key, self.auth))
+        if notification.raw:
+            key, auth, forwarded = self.private_key, self.auth, notification.data
+            self.plaintexts.append(decrypt(notification.raw, key, auth, forwarded))
 
     def reachable(self) -> bool:
         return self.online
 
     def stored(self, notification: Notification, note: str) -> None:
-        pass
+        self.stored_notes.append(note)
 
     def discarded(self, notification: Notification, note: str) -> None:
-        pass
+        self.discarded_notes.append(note)
 
 
 @dataclass
@@ -97,25 +114,53 @@ class Rig:
         key = self.credentials.vapid_private_key_pem
         return WebPushClient(self.http, key, SUBJECT, self.clock)
 
-    def vapid(self, key: str | None = None, **claims: Any) -> str:
-        signed = {"aud": CHROME, "exp": self.clock.timestamp() + 3600, "sub": SUBJECT}
+    def vapid(self, endpoint: str, key: str | None = None, **claims: Any) -> str:
+        exp = self.clock.timestamp() + 3600
+        signed = {"aud": origin_of(endpoint), "exp": exp, "sub": SUBJECT}
         signed.update(claims)
         token = jwt.encode(signed, self.credentials.vapid_private_key_pem, "ES256")
         return f"vapid t={token}, k={key or self.credentials.vapid_public_key}"
 
+    def encrypted(
+        self, subscription: dict[str, Any], text: bytes, encoding: str = "aes128gcm"
+    ) -> tuple[bytes, dict[str, str]]:
+        """Encrypt ``text`` as pywebpush does; return the body and its headers."""
+        encoded = WebPusher(subscription).encode(text, encoding)
+        headers = {"content-encoding": encoding}
+        if encoding == "aesgcm":
+            headers["encryption"] = f"salt={encoded['salt'].decode()}"
+            headers["crypto-key"] = f"dh={encoded['crypto_key'].decode()}"
+        return encoded["body"], headers
+
     def post(
-        self, endpoint: str, body: bytes = b"", **headers: str | bytes
+        self,
+        endpoint: str,
+        body: bytes = b"",
+        lines: Sequence[tuple[str, str]] = (),
+        **headers: str | bytes,
     ) -> httpx.Response:
-        sent: dict[str, str | bytes] = {"ttl": "60", "authorization": self.vapid()}
+        """POST to ``endpoint`` with valid headers; one given as "-" is left out."""
+        sent: dict[str, str | bytes] = {
+            "ttl": "60",
+            "authorization": self.vapid(endpoint),
+        }
         if body:
             sent["content-encoding"] = "aes128gcm"
         sent.update({k.replace("_", "-"): v for k, v in headers.items()})
-        sent = {k: v for k, v in sent.items() if v != "-"}
-        return self.http.post(endpoint, headers=sent, content=body)
+        pairs = [(k, v) for k, v in sent.items() if v != "-"]
+        return self.http.post(endpoint, headers=[*pairs, *lines], content=body)
+
+    def last_reason(self) -> str | None:
+        return self.services.webpush.verdicts[-1].reason
 
 
 @pytest.fixture
 def rig() -> Rig:
+    """Push services on a fixed clock, reachable in process, and a browser."""
+    return make_rig()
+
+
+def make_rig() -> Rig:
     clock, ids, journal = Clock(), Ids(3), Journal()
     services = PushServices(clock, ids, journal)
     credentials = Credentials.generate(ids)
@@ -129,6 +174,9 @@ def push(subscription: dict[str, Any]) -> OutboundPush:
         "dlv_1", subscription["endpoint"], "web", "Sale", "Half off",
         link="https://shop.example/sale", web_keys=subscription["keys"],
     )  # fmt: skip
+
+
+# -- accepted messages ---------------------------------------------------------------
 
 
 def test_subscription_has_the_to_json_shape(rig: Rig) -> None:
@@ -150,7 +198,7 @@ def test_webpush_endpoint_decrypts_payload(rig: Rig) -> None:
     [got] = rig.browser.received
     assert (got.service, got.token, got.title) == (
         "webpush",
-        push(subscription).token,
+        subscription["endpoint"],
         None,
     )
     plain = json.loads(rig.browser.plaintexts[0])
@@ -159,7 +207,7 @@ def test_webpush_endpoint_decrypts_payload(rig: Rig) -> None:
     assert plain["data"]["link"] == "https://shop.example/sale"
 
 
-@pytest.mark.parametrize("origin", [CHROME, SAFARI, FIREFOX])
+@pytest.mark.parametrize("origin", VENDORS)
 def test_each_browsers_push_service_answers_on_its_own_host(
     rig: Rig, origin: str
 ) -> None:
@@ -172,127 +220,67 @@ def test_each_browsers_push_service_answers_on_its_own_host(
     assert len(rig.browser.plaintexts) == 1
 
 
-def test_webpush_missing_ttl_is_400(rig: Rig) -> None:
-    endpoint = rig.subscribe()["endpoint"]
-
-    response = rig.post(endpoint, ttl="-")
-
-    assert response.status_code == 400
-    assert response.json()["reason"] == "BadTtl"
-    assert "the TTL header is missing" in response.json()["message"]
-    assert rig.browser.received == []
-
-
 @pytest.mark.parametrize(
-    ("headers", "reason"),
-    [
-        ({"ttl": "soon"}, "BadTtl"),
-        ({"urgency": "urgent"}, "BadUrgency"),
-        ({"urgency": "low, high"}, "BadUrgency"),
-        ({"topic": "x" * 33}, "BadTopic"),
-        ({"topic": "not/base64"}, "BadTopic"),
-        ({"content_encoding": "aesgcm"}, "BadContentEncoding"),
-    ],
+    ("origin", "longest"),
+    [(CHROME, 2_419_200), (SAFARI, 2_419_200), (FIREFOX, 5_184_000)],
 )
-def test_malformed_push_headers_are_400(
-    rig: Rig, headers: dict[str, str], reason: str
+def test_201_names_the_message_and_the_ttl_each_service_applies(
+    rig: Rig, origin: str, longest: int
 ) -> None:
-    endpoint = rig.subscribe()["endpoint"]
+    endpoint = rig.subscribe(origin)["endpoint"]
 
-    response = rig.post(endpoint, b"\x00" * 120, **headers)
+    short, long = rig.post(endpoint, ttl="60"), rig.post(endpoint, ttl="9" * 5000)
 
-    assert (response.status_code, response.json()["reason"]) == (400, reason)
-
-
-def test_body_over_4096_bytes_is_413(rig: Rig) -> None:
-    endpoint = rig.subscribe()["endpoint"]
-
-    response = rig.post(endpoint, b"\x00" * 4097)
-
-    assert response.status_code == 413
+    assert (short.status_code, short.headers["ttl"]) == (201, "60")
+    assert short.headers["location"].startswith(f"{origin}/m/")
+    assert (long.status_code, long.headers["ttl"]) == (201, str(longest))
 
 
-def test_webpush_missing_authorization_is_401(rig: Rig) -> None:
-    endpoint = rig.subscribe()["endpoint"]
-
-    response = rig.post(endpoint, authorization="-")
-
-    assert (response.status_code, response.json()["reason"]) == (
-        401,
-        "MissingAuthorization",
-    )
-
-
-def test_webpush_vapid_wrong_audience_is_403(rig: Rig) -> None:
-    endpoint = rig.subscribe()["endpoint"]
-
-    response = rig.post(endpoint, authorization=rig.vapid(aud=FIREFOX))
-
-    assert response.status_code == 403
-    assert "aud" in response.json()["message"]
-    assert rig.browser.received == []
-
-
-@pytest.mark.parametrize("offset", [-1, 24 * 3600 + 1, "tomorrow"])
-def test_vapid_exp_past_beyond_24_hours_or_malformed_is_403(
-    rig: Rig, offset: int | str
+@pytest.mark.parametrize("encoding", ["aes128gcm", "aesgcm"])
+def test_both_content_encodings_reach_the_browser_readable(
+    rig: Rig, encoding: str
 ) -> None:
+    subscription = rig.subscribe(FIREFOX)
+    body, headers = rig.encrypted(subscription, b'{"title": "Hi"}', encoding)
+
+    response = rig.post(subscription["endpoint"], body, **headers)
+
+    assert response.status_code == 201
+    assert rig.browser.plaintexts == [b'{"title": "Hi"}']
+
+
+def test_a_body_of_4096_bytes_is_accepted_and_one_byte_more_is_413(rig: Rig) -> None:
     endpoint = rig.subscribe()["endpoint"]
 
-    exp = offset if isinstance(offset, str) else rig.clock.timestamp() + offset
-    response = rig.post(endpoint, authorization=rig.vapid(exp=exp))
+    taken = rig.post(endpoint, b"\x00" * 4096)
+    refused = rig.post(endpoint, b"\x00" * 4097)
 
-    assert response.status_code == 403
-    assert "exp" in response.json()["message"]
-
-
-def test_vapid_key_other_than_the_subscriptions_is_403(rig: Rig) -> None:
-    endpoint = rig.subscribe()["endpoint"]
-    other = ec.generate_private_key(ec.SECP256R1())
-    claims = {"aud": CHROME, "exp": rig.clock.timestamp() + 60, "sub": SUBJECT}
-    token = jwt.encode(claims, other, "ES256")
-    key = point(other.public_key())
-
-    response = rig.post(endpoint, authorization=f"vapid t={token}, k={key}")
-
-    assert response.status_code == 403
-    assert "applicationServerKey" in response.json()["message"]
+    assert (taken.status_code, refused.status_code) == (201, 413)
+    assert rig.last_reason() == "PayloadTooLarge"
 
 
-def test_safari_requires_a_mailto_or_https_subject(rig: Rig) -> None:
-    endpoint = rig.subscribe(SAFARI)["endpoint"]
-
-    response = rig.post(endpoint, authorization=rig.vapid(aud=SAFARI, sub="ops"))
-
-    assert (response.status_code, response.json()["reason"]) == (403, "BadJwtToken")
-
-
-def test_webpush_unsubscribed_is_410(rig: Rig) -> None:
-    subscription = rig.subscribe()
-    gone = rig.clock.now()
-    rig.services.webpush.unsubscribe(subscription["endpoint"])
+def test_a_browser_that_raises_keeps_the_201_and_journals_the_error(
+    rig: Rig,
+) -> None:
+    subscription = rig.subscribe(browser=BrokenBrowser())
 
     verdict = rig.client().send(push(subscription))
 
-    assert (verdict.status, verdict.token_dead) == (410, True)
-    [recorded] = rig.services.webpush.verdicts
-    assert (recorded.reason, recorded.dead_since) == ("Unsubscribed", gone)
-    assert rig.browser.received == []
+    assert (verdict.accepted, verdict.status) == (True, 201)
+    [error] = rig.services.webpush.handoff_errors
+    assert str(error) == "the service worker crashed"
+    [entry] = [e for e in rig.journal if e.kind == "handoff-error"]
+    assert entry.layer == "provider"
+    assert entry.token == subscription["endpoint"]
+    assert entry.text.endswith("raised RuntimeError: the service worker crashed")
 
 
-def test_unknown_subscription_is_404(rig: Rig) -> None:
-    response = rig.post(f"{FIREFOX}/wpush/v2/gAAAAABnothere")
+@dataclass
+class BrokenBrowser(Browser):
+    """A browser whose push handling fails, as a bug in its emulator would."""
 
-    assert (response.status_code, response.json()["reason"]) == (404, "NotFound")
-
-
-def test_unknown_path_names_nearest_routes(rig: Rig) -> None:
-    response = rig.post(f"{FIREFOX}/wpush/v1/abc")
-
-    assert response.status_code == 404
-    message = response.json()["message"]
-    assert "POST /wpush/v1/abc" in message
-    assert "POST /wpush/v2/{subscription}" in message
+    def deliver(self, notification: Notification) -> None:
+        raise RuntimeError("the service worker crashed")
 
 
 def test_verdicts_are_journaled_under_the_provider_layer(rig: Rig) -> None:
@@ -305,79 +293,354 @@ def test_verdicts_are_journaled_under_the_provider_layer(rig: Rig) -> None:
     assert entry.token == subscription["endpoint"]
 
 
-def test_pywebpush_and_py_vapid_messages_are_accepted_and_readable(
-    rig: Rig,
+# -- malformed messages --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({"ttl": "soon"}, "BadTtl"),
+        ({"ttl": "-1"}, "BadTtl"),
+        ({"urgency": "urgent"}, "BadUrgency"),
+        ({"urgency": "low, high"}, "BadUrgency"),
+        ({"topic": "x" * 33}, "BadTopic"),
+        ({"topic": "not/base64"}, "BadTopic"),
+        ({"content_encoding": "-"}, "BadContentEncoding"),
+        ({"content_encoding": "gzip"}, "BadContentEncoding"),
+        ({"encryption": "salt=AAAA"}, "BadEncryptionHeaders"),
+        ({"crypto_key": "dh=AAAA"}, "BadEncryptionHeaders"),
+        (
+            {"content_encoding": "aesgcm", "crypto_key": "dh=AAAA"},
+            "BadEncryptionHeaders",
+        ),
+        (
+            {"content_encoding": "aesgcm", "encryption": "salt=A"},
+            "BadEncryptionHeaders",
+        ),
+    ],
+)
+def test_malformed_push_headers_are_400(
+    rig: Rig, headers: dict[str, str], reason: str
 ) -> None:
-    subscription = rig.subscribe()
-    vapid = Vapid.from_pem(rig.credentials.vapid_private_key_pem.encode())
+    endpoint = rig.subscribe()["endpoint"]
 
-    with rig.clock:
-        encoded = WebPusher(subscription).encode(b'{"title": "Hi"}', "aes128gcm")
-        headers = vapid.sign({"aud": CHROME, "sub": SUBJECT})
-    headers.update({"TTL": "60", "Content-Encoding": "aes128gcm"})
-    response = rig.http.post(
-        subscription["endpoint"], headers=headers, content=encoded["body"]
-    )
+    response = rig.post(endpoint, b"\x00" * 120, **headers)
 
-    assert response.status_code == 201
-    assert response.headers["location"].startswith(f"{CHROME}/m/")
-    assert rig.browser.plaintexts == [b'{"title": "Hi"}']
+    assert (response.status_code, rig.last_reason()) == (400, reason)
+    assert rig.browser.received == []
 
 
-@dataclass
-class BrokenBrowser(Browser):
-    """A browser whose push handling fails, as a bug in its emulator would."""
+def test_urgency_sent_on_two_lines_is_400(rig: Rig) -> None:
+    endpoint = rig.subscribe()["endpoint"]
 
-    def deliver(self, notification: Notification) -> None:
-        raise RuntimeError("the service worker crashed")
+    response = rig.post(endpoint, lines=[("urgency", "low"), ("urgency", "low")])
+
+    assert (response.status_code, rig.last_reason()) == (400, "BadUrgency")
+    assert "2 values" in response.text
+
+
+@pytest.mark.parametrize("urgency", ["very-low", "low", "normal", "high"])
+def test_every_rfc_urgency_is_accepted(rig: Rig, urgency: str) -> None:
+    endpoint = rig.subscribe()["endpoint"]
+
+    assert rig.post(endpoint, urgency=urgency).status_code == 201
+
+
+def test_a_topic_of_32_base64url_characters_is_accepted(rig: Rig) -> None:
+    endpoint = rig.subscribe()["endpoint"]
+
+    assert rig.post(endpoint, topic="a-B_9" * 6 + "xy").status_code == 201
 
 
 def test_ttl_with_a_non_ascii_digit_is_400_naming_the_value(rig: Rig) -> None:
-    endpoint = rig.subscribe()["endpoint"]
+    endpoint = rig.subscribe(SAFARI)["endpoint"]
 
     # 0xB2 reads as "²" in latin-1, the header encoding; "²".isdigit() is True.
     response = rig.post(endpoint, ttl=b"\xb2")
 
-    assert (response.status_code, response.json()["reason"]) == (400, "BadTtl")
-    assert "TTL header '²'" in response.json()["message"]
+    assert (response.status_code, response.json()) == (400, {"reason": "BadTtl"})
+    [verdict] = [e for e in rig.journal if e.kind == "verdict"]
+    assert "TTL header '²'" in str(verdict.data["detail"])
 
 
-def test_ttl_of_any_length_is_cut_to_four_weeks(rig: Rig) -> None:
-    endpoint = rig.subscribe()["endpoint"]
-
-    response = rig.post(endpoint, ttl="9" * 5000)
-
-    assert (response.status_code, response.headers["ttl"]) == (201, "2419200")
+# -- each vendor's words -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("exp", [10**20, -(10**20), 1e308])
-def test_vapid_exp_beyond_any_date_is_403_naming_it(rig: Rig, exp: float) -> None:
-    endpoint = rig.subscribe()["endpoint"]
+def test_chrome_answers_a_missing_ttl_in_one_line_of_text(rig: Rig) -> None:
+    endpoint = rig.subscribe(CHROME)["endpoint"]
 
-    response = rig.post(endpoint, authorization=rig.vapid(exp=exp))
+    response = rig.post(endpoint, ttl="-")
 
-    assert (response.status_code, response.json()["reason"]) == (403, "BadJwtToken")
-    assert f"exp {exp!r}" in response.json()["message"]
-
-
-def test_vapid_exp_that_is_not_a_number_is_named_as_sent(rig: Rig) -> None:
-    endpoint = rig.subscribe()["endpoint"]
-
-    response = rig.post(endpoint, authorization=rig.vapid(exp="soon"))
-
-    assert response.status_code == 403
-    assert response.json()["message"].startswith("exp 'soon' is not a Unix time")
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.text.startswith("the TTL header is missing")
+    assert response.text.endswith("\n")
 
 
-def test_browser_that_raises_keeps_the_201_and_journals_the_error(rig: Rig) -> None:
-    subscription = rig.subscribe(browser=BrokenBrowser())
+def test_firefox_answers_a_missing_ttl_with_autopush_errno_111(rig: Rig) -> None:
+    endpoint = rig.subscribe(FIREFOX)["endpoint"]
+
+    response = rig.post(endpoint, ttl="-")
+
+    body = response.json()
+    assert set(body) == {"code", "errno", "error", "message", "more_info"}
+    assert (body["code"], body["errno"], body["error"]) == (400, 111, "Bad Request")
+    assert body["message"].startswith("the TTL header is missing")
+
+
+def test_safari_answers_a_missing_ttl_with_a_reason_only(rig: Rig) -> None:
+    endpoint = rig.subscribe(SAFARI)["endpoint"]
+
+    response = rig.post(endpoint, ttl="-")
+
+    assert (response.status_code, response.json()) == (400, {"reason": "BadTtl"})
+
+
+@pytest.mark.parametrize(
+    ("origin", "body"),
+    [
+        (CHROME, None),
+        (FIREFOX, {"code": 410, "errno": 106, "error": "Gone"}),
+        (SAFARI, {"reason": "Unregistered"}),
+    ],
+)
+def test_an_unsubscribed_endpoint_is_410_in_each_vendors_words(
+    rig: Rig, origin: str, body: dict[str, object] | None
+) -> None:
+    subscription = rig.subscribe(origin)
+    gone = rig.clock.now()
+    rig.services.webpush.unsubscribe(subscription["endpoint"])
+
+    response = rig.post(subscription["endpoint"])
+
+    assert response.status_code == 410
+    if body is None:
+        assert response.text.startswith("the subscription was unsubscribed at")
+    else:
+        assert body.items() <= response.json().items()
+    [verdict] = rig.services.webpush.verdicts
+    assert (verdict.reason, verdict.token_dead, verdict.dead_since) == (
+        "Unsubscribed",
+        True,
+        gone,
+    )
+    assert rig.browser.received == []
+
+
+def test_firefox_lets_a_410_be_cached_for_a_day(rig: Rig) -> None:
+    endpoint = rig.subscribe(FIREFOX)["endpoint"]
+    rig.services.webpush.unsubscribe(endpoint)
+
+    assert rig.post(endpoint).headers["cache-control"] == "max-age=86400"
+
+
+def test_the_rfc_option_answers_a_dead_subscription_404(rig: Rig) -> None:
+    rig.services.webpush.expired_as_not_found = True
+    subscription = rig.subscribe()
+    rig.services.webpush.unsubscribe(subscription["endpoint"])
 
     verdict = rig.client().send(push(subscription))
 
-    assert (verdict.accepted, verdict.status) == (True, 201)
-    [error] = rig.services.webpush.handoff_errors
-    assert str(error) == "the service worker crashed"
-    [entry] = [e for e in rig.journal if e.kind == "handoff-error"]
-    assert entry.layer == "provider"
-    assert entry.token == subscription["endpoint"]
-    assert entry.text.endswith("raised RuntimeError: the service worker crashed")
+    assert (verdict.status, verdict.token_dead) == (404, True)
+
+
+def test_an_unknown_subscription_is_404_with_autopush_errno_102(rig: Rig) -> None:
+    response = rig.post(f"{FIREFOX}/wpush/v2/gAAAAABnothere")
+
+    assert response.status_code == 404
+    assert response.json()["errno"] == 102
+
+
+def test_a_subscription_posted_to_another_vendors_host_is_404(rig: Rig) -> None:
+    subscription = rig.subscribe(SAFARI)["endpoint"].rsplit("/", 1)[-1]
+
+    response = rig.post(f"{FIREFOX}/wpush/v2/{subscription}")
+
+    assert (response.status_code, rig.last_reason()) == (404, "NotFound")
+
+
+def test_an_unknown_path_names_the_nearest_routes(rig: Rig) -> None:
+    response = rig.post(f"{FIREFOX}/wpush/v1/abc")
+
+    assert response.status_code == 404
+    message = response.json()["message"]
+    assert "POST /wpush/v1/abc" in message
+    assert "POST /wpush/v2/{subscription}" in message
+
+
+# -- receipts, rate limits and faults ------------------------------------------------
+
+
+def test_respond_async_with_a_receipt_link_is_202_and_the_receipt_is_kept(
+    rig: Rig,
+) -> None:
+    endpoint = rig.subscribe()["endpoint"]
+    receipts = "https://push.example/receipts/r1"
+    rig.browser.online = False
+    link = f'<{receipts}>; rel="{RECEIPT}"'
+
+    response = rig.post(endpoint, ttl="600", prefer="respond-async", link=link)
+    before = rig.services.webpush.receipts(receipts)
+    rig.clock.advance(minutes=5)
+    rig.browser.online = True
+    rig.services.webpush.reconnect(endpoint)
+
+    assert response.status_code == 202
+    assert response.headers["link"] == link
+    assert before == []
+    [receipt] = rig.services.webpush.receipts(receipts)
+    assert receipt.location == response.headers["location"]
+    assert receipt.delivered_at == rig.clock.now()
+
+
+def test_respond_async_without_a_receipt_subscription_is_answered_201(
+    rig: Rig,
+) -> None:
+    endpoint = rig.subscribe()["endpoint"]
+
+    response = rig.post(endpoint, prefer="respond-async")
+
+    assert (response.status_code, "link" in response.headers) == (201, False)
+
+
+def test_too_many_messages_to_one_subscription_is_429_until_the_window_passes(
+    rig: Rig,
+) -> None:
+    rig.services.webpush.rate_limit = 3
+    endpoint, other = rig.subscribe()["endpoint"], rig.subscribe()["endpoint"]
+    taken = [rig.post(endpoint).status_code for _ in range(3)]
+    rig.clock.advance(seconds=20)
+
+    refused = rig.post(endpoint)
+    elsewhere = rig.post(other)
+    rig.clock.advance(seconds=40)
+    again = rig.post(endpoint)
+
+    assert taken == [201, 201, 201]
+    assert (refused.status_code, refused.headers["retry-after"]) == (429, "40")
+    assert (elsewhere.status_code, again.status_code) == (201, 201)
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "retry_after"),
+    [
+        ("TooManyRequests", 429, "120"),
+        ("InternalServerError", 500, None),
+        ("ServiceUnavailable", 503, "120"),
+    ],
+)
+def test_an_injected_fault_answers_the_next_sends_then_stops(
+    rig: Rig, fault: str, status: int, retry_after: str | None
+) -> None:
+    endpoint = rig.subscribe(SAFARI)["endpoint"]
+    rig.services.webpush.fail_next(fault, times=2)
+
+    first, second, third = (rig.post(endpoint) for _ in range(3))
+
+    assert [r.status_code for r in (first, second, third)] == [status, status, 201]
+    assert first.json() == {"reason": fault}
+    assert first.headers.get("retry-after") == retry_after
+    assert len(rig.browser.received) == 1
+
+
+def test_fail_next_refuses_a_fault_it_cannot_give_naming_the_ones_it_can(
+    rig: Rig,
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        rig.services.webpush.fail_next("Unavailable")
+
+    assert "'Unavailable'" in str(caught.value)
+    assert all(name in str(caught.value) for name in FAULTS)
+
+
+# -- storing for an offline browser --------------------------------------------------
+
+
+def test_ttl_0_to_an_offline_browser_is_discarded_and_a_longer_one_stored(
+    rig: Rig,
+) -> None:
+    endpoint = rig.subscribe()["endpoint"]
+    rig.browser.online = False
+
+    now_or_never = rig.post(endpoint, ttl="0")
+    kept = rig.post(endpoint, ttl="600")
+    rig.browser.online = True
+    arrived = rig.services.webpush.reconnect(endpoint)
+
+    assert (now_or_never.status_code, kept.status_code, arrived) == (201, 201, 1)
+    assert "does not store" in rig.browser.discarded_notes[0]
+    assert len(rig.browser.received) == 1
+
+
+def test_a_newer_message_of_one_topic_replaces_the_stored_one(rig: Rig) -> None:
+    subscription = rig.subscribe()
+    rig.browser.online = False
+    for text in (b"first", b"second"):
+        body, headers = rig.encrypted(subscription, text)
+        rig.post(subscription["endpoint"], body, topic="cart", **headers)
+
+    rig.browser.online = True
+    rig.services.webpush.reconnect(subscription["endpoint"])
+
+    assert rig.browser.plaintexts == [b"second"]
+    assert "Topic cart replaced it" in rig.browser.discarded_notes[0]
+
+
+def test_unsubscribing_discards_what_waited_for_the_subscription(rig: Rig) -> None:
+    endpoint = rig.subscribe()["endpoint"]
+    rig.browser.online = False
+    rig.post(endpoint)
+
+    rig.services.webpush.unsubscribe(endpoint)
+
+    assert rig.services.webpush.waiting(endpoint) == []
+    assert "with the subscription" in rig.browser.discarded_notes[0]
+
+
+# -- served ------------------------------------------------------------------------
+
+
+def test_served_endpoints_live_under_the_served_base_and_are_answered_there(
+    rig: Rig,
+) -> None:
+    service = rig.services.webpush
+    service.served_at = "https://harness.test:8443"
+    http = httpx.Client(
+        transport=InProcessTransport({"harness.test": served(lambda: service)})
+    )
+    rig.http = http
+    endpoint = rig.subscribe(SAFARI)["endpoint"]
+
+    response = rig.post(endpoint)
+    unknown = http.post("https://harness.test:8443/webpush/nowhere.example/x")
+
+    assert endpoint.startswith("https://harness.test:8443/webpush/web.push.apple.com/")
+    assert response.status_code == 201
+    assert response.headers["location"].startswith(
+        "https://harness.test:8443/webpush/web.push.apple.com/m/"
+    )
+    assert unknown.status_code == 404
+    assert "POST /webpush/nowhere.example/x" in unknown.json()["message"]
+
+
+def test_py_vapid_signs_what_the_service_accepts(rig: Rig) -> None:
+    subscription = rig.subscribe()
+    vapid = Vapid.from_pem(rig.credentials.vapid_private_key_pem.encode())
+
+    with rig.clock:
+        headers = vapid.sign({"aud": CHROME, "sub": SUBJECT})
+    response = rig.post(
+        subscription["endpoint"], authorization=headers["Authorization"]
+    )
+
+    assert response.status_code == 201
+
+
+def test_urgency_high_reaches_the_browser_as_high_priority(rig: Rig) -> None:
+    endpoint = rig.subscribe()["endpoint"]
+
+    rig.post(endpoint, urgency="high")
+    rig.clock.advance(timedelta(seconds=1))
+    rig.post(endpoint, urgency="very-low")
+
+    assert [n.priority for n in rig.browser.received] == ["high", "normal"]

@@ -296,10 +296,13 @@ class FcmService(Provider):
         self._check_credentials(project, install)
         self._count(install)
         name = self._name(project, request)
-        if install.gone_at is not None:
-            return Acceptance(name, note="app uninstalled; nothing reaches the device")
         notification = targets.build(install.platform, request, self._clock.now())
-        return Acceptance(name, ((notification, install.endpoint),))
+        delivery = ((notification, install.endpoint),)
+        if install.gone_at is not None:
+            # The phone is still there; it tells that the install went.
+            note = "app uninstalled; nothing reaches the app"
+            return Acceptance(name, delivery, note)
+        return Acceptance(name, delivery)
 
     def settle(
         self,

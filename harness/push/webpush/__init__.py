@@ -6,14 +6,22 @@ from harness.push.webpush.errors import (
     UnknownSubscription,
     WebPushError,
 )
-from harness.push.webpush.model import ORIGINS, WebPushRequest, WebPushService
-from harness.push.webpush.routes import HOSTS, app, routes
+from harness.push.webpush.model import (
+    FAULTS,
+    ORIGINS,
+    Receipt,
+    WebPushRequest,
+    WebPushService,
+)
+from harness.push.webpush.routes import HOSTS, app, routes, served
 from harness.push.webpush.wire import decrypt
 
 __all__ = [
     "BadSetup",
+    "FAULTS",
     "HOSTS",
     "ORIGINS",
+    "Receipt",
     "Rejected",
     "UnknownSubscription",
     "WebPushError",
@@ -22,4 +30,5 @@ __all__ = [
     "app",
     "decrypt",
     "routes",
+    "served",
 ]

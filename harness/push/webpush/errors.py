@@ -24,18 +24,27 @@ class WebPushError(HarnessError):
 class Rejected(WebPushError):
     """Raised when a push service refuses a push message.
 
-    ``reason`` is one of ``BadTtl``, ``BadUrgency``, ``BadTopic``,
-    ``BadContentEncoding``, ``PayloadTooLarge``, ``MissingAuthorization``,
-    ``BadJwtToken``, ``NotFound`` and ``Unsubscribed``; ``unsubscribed_at`` is
-    set with ``Unsubscribed``.
+    ``reason`` names the rule, the same for every vendor: ``BadTtl``,
+    ``BadUrgency``, ``BadTopic``, ``BadContentEncoding``,
+    ``BadEncryptionHeaders``, ``PayloadTooLarge``, ``MissingAuthorization``,
+    ``BadJwtToken``, ``NotFound``, ``Unsubscribed``, ``TooManyRequests``,
+    ``InternalServerError`` or ``ServiceUnavailable``; the wire layer words it
+    as each vendor does. ``unsubscribed_at`` is set with ``Unsubscribed``,
+    ``retry_after`` (seconds) with ``TooManyRequests`` and
+    ``ServiceUnavailable``.
     """
 
     def __init__(
-        self, reason: str, detail: str, unsubscribed_at: datetime | None = None
+        self,
+        reason: str,
+        detail: str,
+        unsubscribed_at: datetime | None = None,
+        retry_after: int | None = None,
     ) -> None:
         self.reason = reason
         self.detail = detail
         self.unsubscribed_at = unsubscribed_at
+        self.retry_after = retry_after
         super().__init__(f"{reason}: {detail}")
 
 
