@@ -281,12 +281,14 @@ class Emulator:
         """
         self.clock.clear()
         self.journal = Journal()
+        served_at = self.push.webpush.served_at
         self.push = PushServices(
             self.clock,
             self.ids.child("push"),
             self.journal,
             foreign_tokens=self.foreign_tokens,
         )
+        self.push.webpush.served_at = served_at
         for host, app in self.push.hosts().items():
             self.transport.mount(host, app)
         hosted = list(self.workspaces.values())

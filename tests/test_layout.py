@@ -16,11 +16,16 @@ MODELS = sorted(
         *PACKAGE.glob("workspace/*.py"),
         *PACKAGE.glob("campaigns/*.py"),
         *PACKAGE.glob("push/*/model.py"),
+        *(PACKAGE / "push/fcm" / f"{name}.py" for name in ("targets", "topics")),
+        PACKAGE / "push/fcm/quota.py",
+        PACKAGE / "push/webpush/vapid.py",
+        PACKAGE / "push/_store.py",
+        PACKAGE / "push/_provider.py",
         PACKAGE / "transactional.py",
     ]
 )
 FORBIDDEN = {"starlette", "httpx", "json", "uvicorn"}
-WIRE_LAYERS = {"transport", "routes", "wire", "asgi"}
+WIRE_LAYERS = {"transport", "routes", "wire", "asgi", "schema", "bodies"}
 
 
 def imports_of(path: Path) -> list[tuple[int, str]]:

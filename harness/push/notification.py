@@ -32,7 +32,9 @@ class Notification:
     ``CIO-Delivery-Token`` and ``link``. ``push_type`` is the APNs push type,
     ``notification`` or ``data`` for FCM (a data-only message runs the app's
     code; a notification message in the background is drawn by the system),
-    or ``webpush``. ``channel_id`` is the Android notification channel the
+    or ``webpush``; a web push also carries in ``data`` what the service
+    passes along for decryption (``encoding``, and ``salt`` and ``dh`` for
+    ``aesgcm``). ``channel_id`` is the Android notification channel the
     message asks for, if any.
     """
 

@@ -7,7 +7,13 @@
 ``/v1/send/``, ``/v1/customers``,      App API (``harness.appapi``)
 ``/v1/messages``
 any other ``/v1/``                     Pipelines API, as the SDKs call it
+``/webpush/{vendor host}/``            the emulated Web Push services
+                                       (``harness.push.webpush``)
 =====================================  =========================================
+
+Web Push requests are answered but not kept in the state file (they are not in
+:data:`MOUNTS`, which the recorder keeps): subscriptions are made in process,
+so a replayed send would find none.
 
 A request body over :data:`MAX_BODY` (8 MiB, far above the APIs' own limits of
 500 KB to 1 MB) is refused with 413 before it is read whole, judged by its
@@ -31,6 +37,7 @@ from typing import Any
 from starlette.middleware.cors import CORSMiddleware
 
 from ..emulator import Emulator
+from ..push import webpush
 from ..transport import ASGIApp, Message
 from . import control
 
@@ -65,6 +72,7 @@ TRACK = Mount("Track API", ("/api/", "/push/events", "/unsubscribe/"))
 APP = Mount("App API", ("/v1/send/", "/v1/customers", "/v1/messages"))
 PIPELINES = Mount("Pipelines API", ("/v1/",))
 MOUNTS = (CONTROL, TRACK, APP, PIPELINES)
+WEB_PUSH = Mount("Web Push", (webpush.SERVED_PREFIX + "/",))
 
 
 def create_app(
@@ -79,10 +87,13 @@ def create_app(
     ``names`` are the host names the TLS certificate covers; the first is the
     apiHost handed to SDKs that asked under any other name.
     """
+    shown = f"[{names[0]}]" if ":" in names[0] else names[0]
+    emulator.push.webpush.served_at = f"https://{shown}:{https_port}"
     apps: dict[Mount, ASGIApp] = {
         CONTROL: control.create_app(emulator, token),
         TRACK: emulator.track_api,
         APP: emulator.app_api,
+        WEB_PUSH: webpush.served(lambda: emulator.push.webpush),
     }
 
     browsers: dict[str, ASGIApp] = {}
@@ -92,7 +103,7 @@ def create_app(
             await _not_http(scope, receive, send)
             return
         path: str = scope["path"]
-        mount = next((m for m in MOUNTS if m.matches(path)), None)
+        mount = next((m for m in (*MOUNTS, WEB_PUSH) if m.matches(path)), None)
         logger.debug("%s %s (%s)", scope["method"], path, mount and mount.api)
         if mount is PIPELINES:
             api_host = _api_host(scope, https_port, names)
@@ -133,7 +144,8 @@ def _api_host(scope: Message, port: int, names: Sequence[str]) -> str:
 
 
 def _unmatched(scope: Message) -> str:
-    served = "; ".join(f"{', '.join(m.prefixes)} ({m.api})" for m in MOUNTS)
+    mounts = (*MOUNTS, WEB_PUSH)
+    served = "; ".join(f"{', '.join(m.prefixes)} ({m.api})" for m in mounts)
     return (
         f"{scope['method']} {scope['path']} matches no API this emulator serves; "
         f"paths start with {served}. Send the request under one of these."

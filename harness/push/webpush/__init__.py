@@ -9,6 +9,7 @@ from harness.push.webpush.errors import (
 from harness.push.webpush.model import (
     FAULTS,
     ORIGINS,
+    SERVED_PREFIX,
     Receipt,
     WebPushRequest,
     WebPushService,
@@ -23,6 +24,7 @@ __all__ = [
     "ORIGINS",
     "Receipt",
     "Rejected",
+    "SERVED_PREFIX",
     "UnknownSubscription",
     "WebPushError",
     "WebPushRequest",
