@@ -211,3 +211,25 @@ def uninstalled_app_never_sees_the_push(world: World) -> None:
     person = world.expect.profile(shopper)
     left = [d.token for d in world.workspace.devices.of(person)]
     world.require(not left, f"the dead token should be pruned, found {left}")
+
+
+@scenario(needs=["web_push"])
+def blocked_site_notifications_kill_the_subscription(world: World) -> None:
+    """Notifications blocked for the site: the subscription dies and is pruned.
+
+    The browser deactivates the subscription and the web SDK reports
+    push_enabled false, so an ordinary send skips it; a send to the old
+    endpoint is refused as gone and the workspace drops it.
+    """
+    shopper = world.shopper()
+    browser = ready(world, shopper)
+    endpoint = browser.subscription["endpoint"]
+    browser.set_notifications(False)
+
+    skipped = world.send_push(shopper)
+    world.require(not sent_to(world, shopper, skipped), "push_enabled is false")
+    world.send_push(shopper, to=endpoint)
+    world.expect.no_push(browser, shopper)
+    person = world.expect.profile(shopper)
+    left = [d.token for d in world.workspace.devices.of(person)]
+    world.require(endpoint not in left, "the dead subscription should be pruned")
