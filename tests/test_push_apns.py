@@ -21,6 +21,8 @@ from harness.push import (
     OutboundPush,
     PushServices,
 )
+from harness.push.apns import BadSetup, UnknownToken
+from harness.push.clients import retryable
 from harness.transport import InProcessTransport
 from tests.endpoints import Receiver
 
@@ -314,9 +316,8 @@ def test_empty_payload_is_payload_empty(rig: Rig) -> None:
 def test_unknown_path_names_nearest_routes(rig: Rig) -> None:
     response = rig.http.post(f"{PRODUCTION}/3/devices/{rig.token}", content=b"{}")
 
-    assert response.status_code == 404
-    assert response.json()["reason"] == "BadPath"
-    message = response.json()["message"]
+    assert (response.status_code, response.json()) == (404, {"reason": "BadPath"})
+    message = response.headers["x-harness-detail"]
     assert f"POST /3/devices/{rig.token}" in message
     assert "POST /3/device/{token}" in message
 
@@ -325,8 +326,9 @@ def test_wrong_method_is_method_not_allowed(rig: Rig) -> None:
     response = rig.http.get(f"{SANDBOX}/3/device/{rig.token}")
 
     assert response.status_code == 405
-    assert response.json()["reason"] == "MethodNotAllowed"
-    assert "GET /3/device/" in response.json()["message"]
+    assert response.json() == {"reason": "MethodNotAllowed"}
+    assert "GET /3/device/" in response.headers["x-harness-detail"]
+    assert len(response.headers["apns-id"]) == 36
 
 
 def test_every_verdict_is_journaled_under_the_provider_layer(rig: Rig) -> None:
@@ -461,3 +463,212 @@ def test_payload_limit_counts_utf8_bytes_not_characters(rig: Rig) -> None:
     assert len(fits) < len(fits.encode()) <= 4096 < len(too_big.encode())
     assert (accepted.status_code, refused.status_code) == (200, 413)
     assert rig.phone.received[0].body == "é" * 2030
+
+
+# -- the rest of Apple's status table ------------------------------------------------
+
+
+def test_expired_token_is_410_with_the_moment_it_expired(rig: Rig) -> None:
+    expired = rig.clock.now()
+    rig.services.apns.expire_token(rig.token)
+    rig.clock.advance(hours=2)
+
+    response = rig.post()
+    verdict = rig.client().send(push(rig.token))
+
+    timestamp = int(expired.timestamp() * 1000)
+    assert response.status_code == 410
+    assert response.json() == {"reason": "ExpiredToken", "timestamp": timestamp}
+    assert (verdict.reason, verdict.token_dead, verdict.dead_since) == (
+        "ExpiredToken",
+        True,
+        expired,
+    )
+    assert not retryable(verdict)
+
+
+def test_expiring_a_token_apns_never_issued_names_the_fix(rig: Rig) -> None:
+    with pytest.raises(UnknownToken, match="use a token returned by"):
+        rig.services.apns.expire_token("ab" * 32)
+
+
+def test_too_many_pushes_to_one_token_is_429_until_the_window_passes(
+    rig: Rig,
+) -> None:
+    rig.services.apns.device_burst = 3
+    client = rig.client()
+    first = [client.send(push(rig.token)).status for _ in range(4)]
+    other = rig.services.apns.issue_token(BUNDLE, "production", Phone())
+    elsewhere = client.send(push(other)).status
+    rig.clock.advance(minutes=1)
+    later = client.send(push(rig.token))
+
+    assert first == [200, 200, 200, 429]
+    assert (elsewhere, later.status) == (200, 200)
+    [throttled] = [v for v in rig.services.apns.verdicts if v.status == 429]
+    assert (throttled.reason, throttled.token_dead) == ("TooManyRequests", False)
+    assert retryable(throttled)
+    assert len(rig.phone.received) == 4
+
+
+def test_the_default_burst_takes_100_pushes_a_minute_to_one_token(rig: Rig) -> None:
+    client = rig.client()
+
+    statuses = [client.send(push(rig.token)).status for _ in range(101)]
+
+    assert statuses == [200] * 100 + [429]
+
+
+@pytest.mark.parametrize(
+    ("topic", "push_type"),
+    [(f"{BUNDLE}.voip", "alert"), (BUNDLE, "voip"), (f"{BUNDLE}.voip", "pushtotalk")],
+)
+def test_suffix_that_does_not_fit_the_push_type_is_topic_disallowed(
+    rig: Rig, topic: str, push_type: str
+) -> None:
+    response = rig.post(apns_topic=topic, apns_push_type=push_type)
+
+    assert (response.status_code, response.json()) == (
+        400,
+        {"reason": "TopicDisallowed"},
+    )
+    assert "x-harness-detail" in response.headers
+
+
+def test_push_to_talk_goes_to_the_voip_ptt_topic(rig: Rig) -> None:
+    response = rig.post(apns_topic=f"{BUNDLE}.voip-ptt", apns_push_type="pushtotalk")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("fault", "status"),
+    [("InternalServerError", 500), ("ServiceUnavailable", 503), ("Shutdown", 503)],
+)
+def test_injected_fault_answers_before_any_check_then_service_resumes(
+    rig: Rig, fault: str, status: int
+) -> None:
+    rig.services.apns.fail_next(fault, times=2)
+
+    broken = rig.post("zz-not-hex", apns_topic="")
+    verdict = rig.client().send(push(rig.token))
+    healed = rig.client().send(push(rig.token))
+
+    assert (broken.status_code, broken.json()) == (status, {"reason": fault})
+    assert len(broken.headers["apns-id"]) == 36
+    assert (verdict.status, verdict.reason, verdict.token_dead) == (
+        status,
+        fault,
+        False,
+    )
+    assert retryable(verdict)
+    assert healed.accepted
+    assert len(rig.phone.received) == 1
+
+
+def test_a_fault_apns_cannot_give_is_refused_naming_the_ones_it_can(
+    rig: Rig,
+) -> None:
+    with pytest.raises(BadSetup) as caught:
+        rig.services.apns.fail_next("Unregistered")
+
+    message = str(caught.value)
+    assert "'Unregistered'" in message
+    assert "InternalServerError, ServiceUnavailable, Shutdown" in message
+
+
+def test_sandbox_answers_carry_apns_unique_id_and_production_never(rig: Rig) -> None:
+    sandbox_token = rig.services.apns.issue_token(BUNDLE, "sandbox", rig.phone)
+
+    sandbox = rig.post(sandbox_token, host=SANDBOX)
+    refused = rig.post(sandbox_token, host=SANDBOX, apns_topic="com.example.other")
+    production = rig.post()
+
+    assert sandbox.status_code == 200
+    assert len(sandbox.headers["apns-unique-id"]) == 36
+    assert sandbox.headers["apns-unique-id"] != sandbox.headers["apns-id"]
+    assert "apns-unique-id" not in refused.headers
+    assert "apns-unique-id" not in production.headers
+
+
+def test_error_body_is_exactly_the_reason_and_the_detail_rides_a_header(
+    rig: Rig,
+) -> None:
+    other = rig.services.apns.issue_token("com.example.other", "production", Phone())
+
+    response = rig.post(other)
+
+    assert response.content == b'{"reason": "DeviceTokenNotForTopic"}'
+    assert response.headers["content-type"] == "application/json"
+    detail = response.headers["x-harness-detail"]
+    assert f"token {other} belongs to com.example.other" in detail
+
+
+def test_topic_specific_key_not_allowed_for_the_topic_is_invalid(rig: Rig) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    team = rig.credentials.apns_team_id
+    apns = rig.services.apns
+    apns.register_key("TOPICKEY01", team, pem.decode(), topics=["com.example.other"])
+    other = apns.issue_token("com.example.other", "production", Phone())
+    claims = {"iss": team, "iat": rig.clock.timestamp()}
+    signed = f"bearer {jwt.encode(claims, key, 'ES256', {'kid': 'TOPICKEY01'})}"
+
+    refused = rig.post(authorization=signed)
+    allowed = rig.post(other, apns_topic="com.example.other", authorization=signed)
+
+    assert (refused.status_code, refused.json()) == (
+        403,
+        {"reason": "InvalidProviderToken"},
+    )
+    assert allowed.status_code == 200
+
+
+def test_new_provider_token_within_20_minutes_is_429_in_process(rig: Rig) -> None:
+    first = rig.post()
+    rig.clock.advance(minutes=10)
+    early = rig.post()
+    rig.clock.advance(minutes=10)
+    later = rig.post()
+
+    assert (first.status_code, later.status_code) == (200, 200)
+    assert (early.status_code, early.json()) == (
+        429,
+        {"reason": "TooManyProviderTokenUpdates"},
+    )
+    assert not retryable(rig.services.apns.verdicts[1])
+
+
+def test_client_never_updates_its_token_too_often_over_hours(rig: Rig) -> None:
+    client = rig.client()
+    verdicts = []
+    for _ in range(40):
+        verdicts.append(client.send(push(rig.token)))
+        rig.clock.advance(minutes=7)
+
+    assert {(v.status, v.reason) for v in verdicts} == {(200, None)}
+
+
+def test_client_signs_afresh_once_apns_calls_its_token_expired(rig: Rig) -> None:
+    clock = Clock()  # the sender's own clock, which falls behind APNs's
+    c = rig.credentials
+    client = ApnsClient(
+        rig.http,
+        c.apns_key_id,
+        c.apns_team_id,
+        c.apns_private_key_pem,
+        BUNDLE,
+        "production",
+        clock,
+    )
+    assert client.send(push(rig.token)).accepted
+    rig.clock.advance(minutes=61)
+    clock.advance(minutes=30)  # to the sender its token is half an hour old
+    stale = client.send(push(rig.token))
+    clock.advance(minutes=10)
+    fresh = client.send(push(rig.token))
+
+    assert (stale.status, stale.reason) == (403, "ExpiredProviderToken")
+    assert fresh.accepted

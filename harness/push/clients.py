@@ -4,7 +4,9 @@ Each client makes real HTTP requests, in each provider's wire format, through
 the ``httpx.Client`` it is given, so the same code talks to the in-process
 emulator, a served emulator or the real providers. Each maps the answer to a
 :class:`Verdict`; a request that never got an answer becomes a verdict with
-status 0 and the transport error as its reason.
+status 0 and the transport error as its reason. :func:`retryable` tells the
+verdicts a sender should try again later (throttled, or the service failing)
+from those it should not.
 
 Randomness the seed does not cover: web push encryption draws a fresh salt and
 an ephemeral key per message, as RFC 8291 requires.
@@ -34,7 +36,9 @@ APNS_HOSTS = {
     "sandbox": "api.sandbox.push.apple.com",
 }
 FCM_URL = "https://fcm.googleapis.com/v1/projects/{project}/messages:send"
+# Apple: refresh no more than once every 20 minutes, no less than once an hour.
 PROVIDER_TOKEN_REFRESH = timedelta(minutes=50)
+RETRYABLE_STATUSES = (429, 500, 503)
 VAPID_LIFETIME = timedelta(hours=12)
 DEFAULT_WEB_TTL = 2_419_200
 
@@ -63,7 +67,13 @@ class OutboundPush:
 
 
 class ApnsClient:
-    """Send alert pushes to APNs with a token-based (JWT) connection."""
+    """Send alert pushes to APNs with a token-based (JWT) connection.
+
+    It behaves as Apple asks of a provider: it signs one provider token and
+    reuses it for :data:`PROVIDER_TOKEN_REFRESH`, so it never updates the token
+    more often than every 20 minutes, and signs afresh at once only when APNs
+    calls the token expired.
+    """
 
     def __init__(
         self,
@@ -101,6 +111,8 @@ class ApnsClient:
             return Verdict("apns", push.token, True, 200, None, False, None, apns_id)
         document = _json(response)
         reason = _str(document.get("reason"))
+        if reason == "ExpiredProviderToken":
+            self._jwt = None  # APNs's clock says it is over an hour old
         gone = _instant(document.get("timestamp"))
         dead = response.status_code == 410
         status = response.status_code
@@ -216,6 +228,21 @@ class WebPushClient:
             version="aes128gcm",
         )
         return encrypted
+
+
+def retryable(verdict: Verdict) -> bool:
+    """Tell whether ``verdict`` asks the sender to send the same push again later.
+
+    That is a throttle (429) or a failing service (500, 503), such as APNs's
+    ``TooManyRequests``, ``InternalServerError``, ``ServiceUnavailable`` and
+    ``Shutdown``. APNs's ``TooManyProviderTokenUpdates`` is a 429 too, but
+    sending again fails the same way until the sender stops re-signing its
+    token, so it is not retryable; nor is a request that got no answer
+    (status 0), which may have been applied.
+    """
+    if verdict.accepted or verdict.status not in RETRYABLE_STATUSES:
+        return False
+    return verdict.reason != "TooManyProviderTokenUpdates"
 
 
 def _ec_key(pem: str, purpose: str) -> ec.EllipticCurvePrivateKey:

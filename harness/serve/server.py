@@ -9,6 +9,17 @@ background thread (:meth:`Server.start`, for tests)::
     with Server(ServeOptions(state=tmp_path)) as server:
         control = ControlClient.for_server(server)   # trusts server.tls.ca
         control.advance(minutes=30)
+
+Hypercorn serves both ports. The HTTPS port offers HTTP/2 by ALPN (``h2``,
+then ``http/1.1``), so an APNs client connects as it would to
+``api.push.apple.com``; the plain port speaks HTTP/1.1 and HTTP/2 without TLS
+(prior knowledge or upgrade). Beside the paths :mod:`.app` serves, ``/3/`` is
+the emulated APNs provider API, told apart by host name: a request for
+``api.sandbox.push.apple.com`` (or the older ``api.development.push.apple.com``)
+reaches the sandbox, any other host (``127.0.0.1``, ``localhost``) production,
+a named policy. APNs requests are applied like the others but not kept in the
+state file, so a restart does not replay them. Idle connections stay open for
+:data:`KEEP_ALIVE`, as APNs providers hold theirs for hours.
 """
 
 from __future__ import annotations
@@ -17,22 +28,27 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
+import os
 import secrets
 import signal
 import socket
+import ssl
 import threading
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-import uvicorn
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+from hypercorn.typing import Framework
 
 from ..campaigns import Campaign
 from ..emulator import DEFAULT_IOS_TOPIC, Emulator
 from ..files import load_directory
+from ..push import apns
 from ..transactional import TransactionalMessage, load_transactional
-from ..transport import ASGIApp
+from ..transport import ASGIApp, Message
 from .app import create_app
 from .control import check_name
 from .errors import BindError, ServeError
@@ -46,8 +62,16 @@ LOOPBACK = "127.0.0.1"
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 GRACE = 2
-CALM = 0.3
+TLS_CLOSE = 0.3
 MARK_EVERY = 1.0
+BACKLOG = 128
+KEEP_ALIVE = 3600.0  # seconds an idle connection stays open
+ALPN = ["h2", "http/1.1"]
+APNS_PREFIX = "/3/"
+SANDBOX_HOSTS = ("api.sandbox.push.apple.com", "api.development.push.apple.com")
+# HTTP/2 forbids connection-specific headers (RFC 9113, 8.2.2).
+HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-connection", b"upgrade"}
+HOP_BY_HOP |= {b"transfer-encoding"}
 
 
 @dataclass(frozen=True)
@@ -158,7 +182,7 @@ class Server:
         self._wall = ServedWall()
         self.https_port = self.http_port = 0
         self._sockets: list[socket.socket] = []
-        self._servers: list[uvicorn.Server] = []
+        self._app: ASGIApp | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
@@ -226,10 +250,8 @@ class Server:
             token=self.token,
             names=names,
         )
-        served = recording(app, self._wall, self.emulator.clock, self.log)
-        self._servers = [self._uvicorn(served, tls=True)]
-        if self.http_url:
-            self._servers.append(self._uvicorn(served, tls=False))
+        app = _with_apns(app, self.emulator)
+        self._app = recording(app, self._wall, self.emulator.clock, self.log)
 
     def run(self, ready: Callable[[Server], None] = lambda server: None) -> None:
         """Serve in this thread until SIGINT or SIGTERM; call ``ready`` once up."""
@@ -325,55 +347,51 @@ class Server:
         self._stopping = asyncio.Event()
 
     async def _main(self, ready: Callable[[], None]) -> None:
-        assert self._stopping is not None
-        tasks = [
-            asyncio.create_task(server.serve(sockets=[sock]))
-            for server, sock in zip(self._servers, self._sockets, strict=True)
-        ]
+        assert self._stopping is not None and self._app is not None
+        up = asyncio.Event()
+        # ASGI apps one way or another: Hypercorn's types are stricter than ours
+        app = cast(Framework, _lifespan(_h2_safe(self._app), up))
+        config = self._config()
+        serving = asyncio.create_task(
+            serve(app, config, shutdown_trigger=self._stopping.wait)
+        )
         ticker = asyncio.create_task(self._tick())
         try:
-            await self._started(tasks)
+            await self._started(serving, up)
             logger.info("listening on %s", " and ".join(u for u in self._urls() if u))
             ready()
-            stopping = asyncio.create_task(self._stopping.wait())
-            await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
-            stopping.cancel()
+            await asyncio.wait([serving])  # ends once stopping is set, or on error
         finally:
             ticker.cancel()
-            await self._shutdown(tasks)
-        for task in tasks:
-            if not task.cancelled() and task.exception() is not None:
-                raise ServeError(f"a listener failed: {task.exception()}")
+            await self._shutdown(serving)
+        if not serving.cancelled() and serving.exception() is not None:
+            raise ServeError(f"a listener failed: {serving.exception()}")
         logger.info("stopped")
 
-    async def _started(self, tasks: list[asyncio.Task[None]]) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + START_TIMEOUT
-        while not all(server.started for server in self._servers):
-            failed = [t for t in tasks if t.done()]
-            if failed:
-                await failed[0]  # raises the listener's own error
-                raise ServeError("a listener ended before it started")
-            if loop.time() > deadline:
-                raise ServeError(f"the listeners did not start in {START_TIMEOUT} s")
-            await asyncio.sleep(0.01)
+    async def _started(self, serving: asyncio.Task[None], up: asyncio.Event) -> None:
+        """Wait until Hypercorn has started; raise if it ended or took too long."""
+        waiting = asyncio.create_task(up.wait())
+        done, _ = await asyncio.wait(
+            [serving, waiting],
+            timeout=START_TIMEOUT,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        waiting.cancel()
+        if serving in done:
+            await serving  # raises the listener's own error
+            raise ServeError("the listeners ended before they started")
+        if not done:
+            raise ServeError(f"the listeners did not start in {START_TIMEOUT} s")
 
-    async def _shutdown(self, tasks: list[asyncio.Task[None]]) -> None:
-        """Stop both listeners; open connections get a moment, not more.
+    async def _shutdown(self, serving: asyncio.Task[None]) -> None:
+        """Stop the listeners; open connections get :data:`GRACE`, not more.
 
         Handlers never await once a body is read, so a request being answered
-        finishes within the moment; an idle TLS client that never answers the
-        close would otherwise hold the listener for the whole graceful timeout.
+        finishes within it; idle connections are closed at once.
         """
-        for server in self._servers:
-            server.should_exit = True
-        if not tasks:
-            return
-        _, pending = await asyncio.wait(tasks, timeout=CALM)
-        if pending:
-            for server in self._servers:
-                server.force_exit = True
-            _, pending = await asyncio.wait(pending, timeout=GRACE + 1)
+        assert self._stopping is not None
+        self._stopping.set()
+        _, pending = await asyncio.wait([serving], timeout=GRACE + 1)
         for task in pending:
             task.cancel()
         if pending:
@@ -398,31 +416,115 @@ class Server:
     def _urls(self) -> tuple[str, str | None]:
         return self.https_url, self.http_url
 
-    def _uvicorn(self, app: ASGIApp, *, tls: bool) -> uvicorn.Server:
+    def _config(self) -> Config:
+        """Return Hypercorn's settings: the bound sockets, this start's TLS."""
         assert self.tls is not None
-        config = uvicorn.Config(
-            app,
-            host=self.bind,
-            lifespan="off",
-            ws="none",
-            log_config=None,
-            access_log=False,
-            proxy_headers=False,
-            server_header=False,
-            timeout_graceful_shutdown=GRACE,
-        )
-        config.load()
-        if tls:  # the certificate this start issued, whatever the files hold now
-            config.ssl = self.tls.server_context()
-        return _Listener(config)
+        # the certificate this start issued, whatever the files hold now
+        context = self.tls.server_context()
+        context.set_alpn_protocols(ALPN)
+        config = _Config(context)
+        # Hypercorn takes over copies of the bound sockets and closes them.
+        fds = [f"fd://{os.dup(sock.fileno())}" for sock in self._sockets]
+        config.bind = fds[:1]
+        config.insecure_bind = fds[1:]
+        config.alpn_protocols = ALPN
+        config.accesslog = None
+        config.errorlog = _hypercorn_log
+        config.include_server_header = False
+        config.graceful_timeout = GRACE
+        config.keep_alive_timeout = KEEP_ALIVE
+        config.backlog = BACKLOG
+        return config
 
 
-class _Listener(uvicorn.Server):
-    """A uvicorn server that leaves signals to :class:`Server`, which runs two."""
+class _Config(Config):
+    """Hypercorn settings that serve TLS from a context made in memory."""
 
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self._context = context
+
+    @property
+    def ssl_enabled(self) -> bool:
+        return True
+
+    def create_ssl_context(self) -> ssl.SSLContext:
+        return self._context
+
+
+class _Demoted(logging.Logger):
+    """A logger for Hypercorn's own lines, which repeat ours: INFO goes to DEBUG."""
+
+    def info(self, msg: object, *args: object, **kwargs: Any) -> None:
+        self.debug(msg, *args, **kwargs)
+
+
+_hypercorn_log = _Demoted(f"{__name__}.hypercorn")
+_hypercorn_log.parent = logger
+
+
+def _with_apns(app: ASGIApp, emulator: Emulator) -> ASGIApp:
+    """Serve the emulated APNs under ``/3/`` beside ``app``, by host name.
+
+    The APNs app is looked up at each request, since a reset makes a new one.
+    """
+    hosts = {environment: host for host, environment in apns.HOSTS.items()}
+
+    async def served(scope: Message, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(APNS_PREFIX):
+            await app(scope, receive, send)
+            return
+        environment = "sandbox" if _host_name(scope) in SANDBOX_HOSTS else "production"
+        await emulator.transport.apps[hosts[environment]](scope, receive, send)
+
+    return served
+
+
+def _host_name(scope: Message) -> str:
+    """Return the host a request names (Host, or HTTP/2's :authority), no port."""
+    for key, value in scope.get("headers", []):
+        if key == b"host":
+            host: str = value.decode("latin-1").lower()
+            if host.startswith("["):
+                return host[1:].partition("]")[0]
+            return host.rpartition(":")[0] if ":" in host else host
+    return ""
+
+
+def _h2_safe(app: ASGIApp) -> ASGIApp:
+    """Drop headers HTTP/2 forbids from answers sent over HTTP/2."""
+
+    async def served(scope: Message, receive: Any, send: Any) -> None:
+        if scope.get("http_version") != "2":
+            await app(scope, receive, send)
+            return
+
+        async def sent(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
+                kept = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP]
+                message = {**message, "headers": kept}
+            await send(message)
+
+        await app(scope, receive, sent)
+
+    return served
+
+
+def _lifespan(app: ASGIApp, up: asyncio.Event) -> ASGIApp:
+    """Answer the server's lifespan messages here; set ``up`` once it starts."""
+
+    async def served(scope: Message, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+        while True:
+            kind = (await receive())["type"].removeprefix("lifespan.")
+            await send({"type": f"lifespan.{kind}.complete"})
+            if kind != "startup":
+                return
+            up.set()
+
+    return served
 
 
 def _bind(host: str, port: int, flag: str) -> socket.socket:
@@ -439,19 +541,39 @@ def _bind(host: str, port: int, flag: str) -> socket.socket:
             + ("" if host == LOOPBACK else ", and check the address is this host's")
             + "."
         ) from None
+    # Listening at once, a client that connects before the loop serves waits.
+    sock.listen(BACKLOG)
     sock.set_inheritable(True)
     return sock
 
 
 def _run(main: Coroutine[Any, Any, None]) -> None:
-    try:
-        import uvloop
-    except ImportError:
-        factory = None
-    else:
-        factory = uvloop.new_event_loop
-    with asyncio.Runner(loop_factory=factory) as runner:
+    with asyncio.Runner(loop_factory=_Loop) as runner:
+        runner.get_loop().set_exception_handler(_on_loop_error)
         runner.run(main)
+
+
+class _Loop(asyncio.SelectorEventLoop):
+    """The server's loop: a TLS client gets :data:`TLS_CLOSE` to answer a close.
+
+    asyncio waits 30 s by default, and a client idle in its pool never answers,
+    so a stop would wait that long for each one.
+    """
+
+    # Hypercorn calls this through asyncio.start_server and sets no such timeout.
+    async def create_server(self, *args: Any, **kwargs: Any) -> asyncio.Server:
+        if kwargs.get("ssl") is not None:
+            kwargs.setdefault("ssl_shutdown_timeout", TLS_CLOSE)
+        return await super().create_server(*args, **kwargs)
+
+
+def _on_loop_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Log a connection that ended uncleanly at DEBUG; anything else as asyncio does."""
+    error = context.get("exception")
+    if isinstance(error, TimeoutError | ConnectionError | ssl.SSLError):
+        logger.debug("a connection ended uncleanly: %r", error)
+        return
+    loop.default_exception_handler(context)
 
 
 def _shown(host: str) -> str:

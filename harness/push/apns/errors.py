@@ -25,16 +25,16 @@ class Rejected(ApnsError):
     """Raised when APNs refuses a notification request.
 
     ``reason`` is Apple's reason name (``BadDeviceToken``, ``Unregistered``, ...);
-    ``unregistered_at`` is set only for ``Unregistered``: the moment the token
-    stopped being valid.
+    ``dead_since`` is set only for the 410 reasons (``Unregistered``,
+    ``ExpiredToken``): the moment the token stopped being valid.
     """
 
     def __init__(
-        self, reason: str, detail: str, unregistered_at: datetime | None = None
+        self, reason: str, detail: str, dead_since: datetime | None = None
     ) -> None:
         self.reason = reason
         self.detail = detail
-        self.unregistered_at = unregistered_at
+        self.dead_since = dead_since
         super().__init__(f"{reason}: {detail}")
 
 

@@ -1,62 +1,77 @@
-"""The emulated APNs: signing keys, device tokens and the rules of a send.
+"""The emulated APNs: device tokens and the rules of a send.
 
 The wire layer checks the request's syntax (headers, path) in the order Pushy's
 ``ValidatingPushNotificationHandler`` does; :meth:`ApnsService.send` continues
-with the checks that need state: the token registry, uninstalls, the topic,
-the provider token (JWT) and the payload size.
+with the checks that need state: the token registry, uninstalls and expired
+tokens, the topic, the provider token and its connection (:mod:`.auth`), the
+payload size and the rate of pushes to one device. A fault queued with
+:meth:`~harness.push._provider.Provider.fail_next` (one of :data:`FAULTS`)
+answers before any check.
 
-Named policy where Apple says nothing: a provider token whose ``iat`` lies
-more than :data:`PROVIDER_TOKEN_SKEW` ahead of the clock is
-``InvalidProviderToken``; Pushy's mock checks only the past.
+Named policies where Apple says nothing:
 
-Known gaps, for a later issue: one connection is not modelled, so
-``TooManyProviderTokenUpdates`` and key/team binding per connection never
-occur; ``ExpiredToken``, ``TooManyRequests`` and ``TopicDisallowed`` are never
-answered; notifications reach the endpoint at once (no storage while the
-device is offline, no coalescing by collapse id).
+- a topic of the right app whose push-type suffix does not fit
+  ``apns-push-type`` (``.voip`` with ``alert``, a ``voip`` push without
+  ``.voip``) is ``TopicDisallowed``; another app's topic is
+  ``DeviceTokenNotForTopic``;
+- more than :data:`DEVICE_BURST` accepted pushes to one device token within
+  :data:`DEVICE_WINDOW` is ``429 TooManyRequests`` (``device_burst`` and
+  ``device_window`` change it per service);
+- :meth:`ApnsService.expire_token` makes a token answer ``410 ExpiredToken``
+  with the moment it expired as ``timestamp``, since Apple sends a timestamp
+  with every 410;
+- ``apns-unique-id`` comes with every accepted push on the sandbox host, and
+  never on production, as Apple's header table says.
+
+Known gaps: certificate-based connections are not emulated, so
+``BadCertificate`` and ``BadCertificateEnvironment`` never occur; related
+topic keys and bundle ids added to a team after a connection's first push are
+not modelled; ``IdleTimeout``, ``Forbidden``, ``BadTopic`` and the
+``BadEnvironmentKeyIdInToken`` spelling are never answered (the emulator says
+``BadEnvironmentKeyInToken``, as servers were seen to); no ``GOAWAY`` carries
+a reason (``Shutdown`` is a 503 on the stream); a connection may open many
+streams before its first valid token; a foreign token's topic is not checked;
+storage keeps one notification per app whatever its collapse id.
 """
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
-import jwt
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from harness.clock import Clock
 from harness.ids import Ids
 from harness.journal import Journal
-from harness.push import _numbers, _store
+from harness.push import _store
 from harness.push._provider import Install, Provider
+from harness.push.apns.auth import ENVIRONMENTS, Authenticator
 from harness.push.apns.errors import BadSetup, Rejected, UnknownToken
 from harness.push.notification import FOREIGN, Notification, PushEndpoint, Verdict
 
-ENVIRONMENTS = ("sandbox", "production")
-TOPIC_SUFFIXES = (
-    ".voip",
-    ".complication",
-    ".pushkit.fileprovider",
-    ".location-query",
-    ".push-type.liveactivity",
-)
-PROVIDER_TOKEN_LIFETIME = timedelta(hours=1)
-PROVIDER_TOKEN_SKEW = timedelta(minutes=5)
+PUSH_TYPE_SUFFIXES = {
+    "voip": ".voip",
+    "complication": ".complication",
+    "fileprovider": ".pushkit.fileprovider",
+    "location": ".location-query",
+    "liveactivity": ".push-type.liveactivity",
+    "pushtotalk": ".voip-ptt",
+}
+TOPIC_SUFFIXES = tuple(PUSH_TYPE_SUFFIXES.values())
 MAX_PAYLOAD = {"voip": 5120}
 DEFAULT_MAX_PAYLOAD = 4096
-# Time claims are checked against the harness clock, never the wall clock.
-_UNTIMED: jwt.types.Options = {
-    "verify_exp": False,
-    "verify_nbf": False,
-    "verify_iat": False,
-    "require": ["iat"],
-}
+FAULTS = ("InternalServerError", "ServiceUnavailable", "Shutdown")
+DEVICE_BURST = 100
+DEVICE_WINDOW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
 class ApnsRequest:
-    """A notification request, parsed from the wire."""
+    """A notification request, parsed from the wire.
+
+    ``connection`` names the client connection it came on, None in process.
+    """
 
     environment: str
     token: str
@@ -71,30 +86,28 @@ class ApnsRequest:
     title: str | None
     body: str | None
     data: dict[str, str]
+    connection: str | None = None
 
 
 @dataclass(frozen=True)
 class Acceptance:
-    """An accepted request; ``endpoint`` is None when nothing reaches a device."""
+    """An accepted request; ``endpoint`` is None when nothing reaches a device.
+
+    ``unique_id`` is the ``apns-unique-id`` of a sandbox push.
+    """
 
     apns_id: str
     notification: Notification
     endpoint: PushEndpoint | None
     note: str | None = None
-
-
-@dataclass(frozen=True)
-class _Key:
-    key_id: str
-    team_id: str
-    public_key: ec.EllipticCurvePublicKey
-    environment: str
+    unique_id: str | None = None
 
 
 @dataclass
 class _Device(Install):
     bundle_id: str = ""
     environment: str = ""
+    expired_at: datetime | None = None
 
 
 class ApnsService(Provider):
@@ -102,25 +115,27 @@ class ApnsService(Provider):
 
     def __init__(self, clock: Clock, ids: Ids, journal: Journal) -> None:
         super().__init__("APNs", clock, ids, journal, _store.APNS)
-        self._keys: dict[str, _Key] = {}
+        self._auth = Authenticator(clock)
         self._devices: dict[str, _Device] = {}
+        self._recent: dict[str, deque[datetime]] = {}
+        self._unique_ids = ids.child("unique-id")
+        self.device_burst = DEVICE_BURST
+        self.device_window = DEVICE_WINDOW
 
     def register_key(
-        self, key_id: str, team_id: str, public_key_pem: str, environment: str = "both"
+        self,
+        key_id: str,
+        team_id: str,
+        public_key_pem: str,
+        environment: str = "both",
+        topics: Iterable[str] | None = None,
     ) -> None:
-        """Trust a team's ES256 signing key for sandbox, production or both."""
-        if environment not in (*ENVIRONMENTS, "both"):
-            raise BadSetup(
-                f"APNs key {key_id} has environment {environment!r}; use "
-                "'sandbox', 'production' or 'both'."
-            )
-        public_key = load_pem_public_key(public_key_pem.encode())
-        if not isinstance(public_key, ec.EllipticCurvePublicKey):
-            raise BadSetup(
-                f"APNs key {key_id} is not an elliptic-curve key; APNs signing "
-                "keys are P-256 keys used with ES256."
-            )
-        self._keys[key_id] = _Key(key_id, team_id, public_key, environment)
+        """Trust a team's ES256 signing key for sandbox, production or both.
+
+        ``topics`` makes it a topic-specific key for those bundle ids; None
+        (the default) is a team-scoped key.
+        """
+        self._auth.register(key_id, team_id, public_key_pem, environment, topics)
 
     def issue_token(
         self, bundle_id: str, environment: str, endpoint: PushEndpoint
@@ -142,32 +157,40 @@ class ApnsService(Provider):
 
         Until then APNs keeps answering 200 and the notification reaches nobody.
         """
-        device = self._devices.get(token.lower())
-        if device is None:
-            raise UnknownToken(token)
-        self._gone(device, lag)
+        self._known(token)
+        self._gone(self._devices[token.lower()], lag)
+
+    def expire_token(self, token: str) -> None:
+        """Expire ``token`` now: from here on APNs answers 410 ExpiredToken."""
+        self._known(token)
+        self._devices[token.lower()].expired_at = self._clock.now()
 
     def new_apns_id(self) -> str:
         """Return a fresh apns-id."""
         return self._ids.uuid4()
 
+    def take_fault(self) -> None:
+        """Raise the next fault queued with ``fail_next`` as a :class:`Rejected`."""
+        fault = self._next_fault()
+        if fault is not None:
+            raise Rejected(fault, f"{fault} was injected with fail_next().")
+
     def send(self, request: ApnsRequest) -> Acceptance:
         """Accept ``request`` or raise :class:`Rejected` with Apple's reason."""
         if self.foreign_tokens and request.token not in self._devices:
-            self._authenticate(request.authorization, request.environment)
+            self._authenticate(request, bundle_of(request.topic))
             self._check_payload(request)
-            apns_id = request.apns_id or self.new_apns_id()
-            return Acceptance(apns_id, self._notification(request), None, FOREIGN)
+            self._count(request.token)
+            return self._accept(request, None, FOREIGN)
         device = self._device(request)
-        self._check_topic(device, request.topic)
-        self._authenticate(request.authorization, request.environment)
+        self._check_topic(device, request)
+        self._authenticate(request, device.bundle_id)
         self._check_payload(request)
-        apns_id = request.apns_id or self.new_apns_id()
-        notification = self._notification(request)
+        self._count(request.token)
         if device.gone_at is not None:
             note = "app uninstalled; nothing reaches the device"
-            return Acceptance(apns_id, notification, None, note)
-        return Acceptance(apns_id, notification, device.endpoint)
+            return self._accept(request, None, note)
+        return self._accept(request, device.endpoint)
 
     def settle(
         self,
@@ -183,6 +206,28 @@ class ApnsService(Provider):
         if acceptance is not None and acceptance.endpoint is not None:
             self._hand_over(acceptance.notification, acceptance.endpoint)
 
+    def _check_fault(self, reason: str) -> None:
+        if reason not in FAULTS:
+            raise BadSetup(
+                f"APNs cannot fail with {reason!r} on its own; inject one of "
+                f"{', '.join(FAULTS)}."
+            )
+
+    def _known(self, token: str) -> None:
+        if token.lower() not in self._devices:
+            raise UnknownToken(token)
+
+    def _accept(
+        self,
+        request: ApnsRequest,
+        endpoint: PushEndpoint | None,
+        note: str | None = None,
+    ) -> Acceptance:
+        apns_id = request.apns_id or self.new_apns_id()
+        unique = self._unique_ids.uuid4() if request.environment == "sandbox" else None
+        notification = self._notification(request)
+        return Acceptance(apns_id, notification, endpoint, note, unique)
+
     def _device(self, request: ApnsRequest) -> _Device:
         device = self._devices.get(request.token)
         if device is None or device.environment != request.environment:
@@ -196,81 +241,33 @@ class ApnsService(Provider):
         gone = device.dead_since(self._clock.now())
         if gone is not None:
             detail = f"the app behind token {request.token} was uninstalled at {gone}."
-            raise Rejected("Unregistered", detail, unregistered_at=gone)
+            raise Rejected("Unregistered", detail, dead_since=gone)
+        if device.expired_at is not None:
+            detail = f"token {request.token} expired at {device.expired_at}."
+            raise Rejected("ExpiredToken", detail, dead_since=device.expired_at)
         return device
 
-    def _check_topic(self, device: _Device, topic: str) -> None:
-        bundle = topic
-        for suffix in TOPIC_SUFFIXES:
-            bundle = bundle.removesuffix(suffix)
-        if bundle != device.bundle_id:
+    def _check_topic(self, device: _Device, request: ApnsRequest) -> None:
+        topic, push_type = request.topic, request.push_type
+        wanted = device.bundle_id + PUSH_TYPE_SUFFIXES.get(push_type, "")
+        if topic == wanted:
+            return
+        if device.bundle_id in (topic, bundle_of(topic)):
             raise Rejected(
-                "DeviceTokenNotForTopic",
-                f"token {device.token} belongs to {device.bundle_id}, not to topic "
-                f"{topic}. Use the app's bundle id as apns-topic.",
+                "TopicDisallowed",
+                f"topic {topic} does not fit push type {push_type}; send "
+                f"{push_type} pushes for this app to topic {wanted}.",
             )
+        raise Rejected(
+            "DeviceTokenNotForTopic",
+            f"token {device.token} belongs to {device.bundle_id}, not to topic "
+            f"{topic}. Use the app's bundle id as apns-topic.",
+        )
 
-    def _authenticate(self, authorization: str | None, environment: str) -> None:
-        if authorization is None:
-            raise Rejected(
-                "MissingProviderToken",
-                "no 'authorization: bearer <JWT>' header; sign a provider token "
-                "with the team's APNs key.",
-            )
-        key = self._verify(authorization)
-        if key.environment not in (environment, "both"):
-            raise Rejected(
-                "BadEnvironmentKeyInToken",
-                f"key {key.key_id} is restricted to {key.environment}; it cannot "
-                f"sign for {environment}.",
-            )
-
-    def _verify(self, token: str) -> _Key:
-        try:
-            kid = jwt.get_unverified_header(token).get("kid")
-            key = self._keys[str(kid)]
-            claims = jwt.decode(
-                token,
-                key.public_key,
-                algorithms=["ES256"],
-                options=_UNTIMED,
-            )
-        except (jwt.PyJWTError, KeyError) as error:
-            raise Rejected(
-                "InvalidProviderToken",
-                f"the provider token does not verify ({type(error).__name__}: "
-                f"{error}); sign ES256 with a registered key id in 'kid'.",
-            ) from error
-        if claims.get("iss") != key.team_id:
-            raise Rejected(
-                "InvalidProviderToken",
-                f"the token's iss {claims.get('iss')!r} is not team {key.team_id} "
-                f"that owns key {key.key_id}.",
-            )
-        self._check_issued(claims["iat"])
-        return key
-
-    def _check_issued(self, iat: object) -> None:
-        issued = _numbers.seconds(iat)
-        now = self._clock.now()
-        if issued is None:
-            raise Rejected(
-                "InvalidProviderToken",
-                f"the token's iat {iat!r} is not a Unix time in seconds; sign "
-                "with the current time.",
-            )
-        if issued > (now + PROVIDER_TOKEN_SKEW).timestamp():
-            raise Rejected(
-                "InvalidProviderToken",
-                f"the token's iat {iat!r} lies more than {PROVIDER_TOKEN_SKEW} "
-                f"ahead of {now}; sign with the current time.",
-            )
-        if issued < (now - PROVIDER_TOKEN_LIFETIME).timestamp():
-            raise Rejected(
-                "ExpiredProviderToken",
-                f"the token's iat {iat!r} is over an hour before {now}; sign a "
-                "new provider token at least every hour.",
-            )
+    def _authenticate(self, request: ApnsRequest, bundle_id: str) -> None:
+        self._auth.check(
+            request.authorization, request.environment, bundle_id, request.connection
+        )
 
     def _check_payload(self, request: ApnsRequest) -> None:
         if not request.payload:
@@ -282,6 +279,20 @@ class ApnsService(Provider):
                 f"the payload has {len(request.payload)} bytes; {request.push_type} "
                 f"notifications may carry at most {limit}.",
             )
+
+    def _count(self, token: str) -> None:
+        now = self._clock.now()
+        recent = self._recent.setdefault(token, deque())
+        while recent and recent[0] <= now - self.device_window:
+            recent.popleft()
+        if len(recent) >= self.device_burst:
+            raise Rejected(
+                "TooManyRequests",
+                f"token {token} got {len(recent)} pushes within "
+                f"{self.device_window}, the most APNs takes for one device; wait "
+                "and retry, or send fewer pushes to one device.",
+            )
+        recent.append(now)
 
     def _notification(self, request: ApnsRequest) -> Notification:
         now = self._clock.now()
@@ -304,3 +315,11 @@ class ApnsService(Provider):
             sent_at=now,
             raw=request.payload,
         )
+
+
+def bundle_of(topic: str) -> str:
+    """Return the bundle id of ``topic``, without a push-type suffix."""
+    for suffix in TOPIC_SUFFIXES:
+        if topic.endswith(suffix):
+            return topic.removesuffix(suffix)
+    return topic

@@ -3,8 +3,12 @@
 Header checks run in the order of Pushy's ``ValidatingPushNotificationHandler``
 (apns-id, topic, collapse id, priority, push type, then the token in the path),
 after one Pushy lacks: an ``apns-*`` or ``authorization`` header sent twice is
-``DuplicateHeaders``. The model continues from there. Error bodies are Apple's
-``{"reason": ...}``, with ``timestamp`` (milliseconds) only for 410 Unregistered.
+``DuplicateHeaders``. An injected fault answers before them all; the model
+continues after them. Every answer carries ``apns-id`` (the request's, or a
+fresh one); an accepted sandbox push adds ``apns-unique-id``. Error bodies are
+exactly Apple's ``{"reason": ...}``, with ``timestamp`` (milliseconds) only for
+the 410 reasons; what went wrong, and what to do, is in the
+``x-harness-detail`` header and the journal, never in the body.
 
 Named policies where Apple says nothing: a payload that is not a JSON object
 (or not JSON this emulator reads: bad UTF-8, nesting past 100 levels) is
@@ -42,17 +46,28 @@ PUSH_TYPES = (
     "liveactivity",
     "pushtotalk",
 )
+# Apple's reasons and their statuses; every reason not listed is 400.
 STATUS = {
-    "PayloadTooLarge": 413,
-    "MissingProviderToken": 403,
-    "InvalidProviderToken": 403,
+    "BadCertificate": 403,
+    "BadCertificateEnvironment": 403,
     "ExpiredProviderToken": 403,
+    "Forbidden": 403,
+    "InvalidProviderToken": 403,
+    "MissingProviderToken": 403,
+    "UnrelatedKeyIdInToken": 403,
     "BadEnvironmentKeyInToken": 403,
     "BadPath": 404,
     "MethodNotAllowed": 405,
-    "Unregistered": 410,
     "ExpiredToken": 410,
+    "Unregistered": 410,
+    "PayloadTooLarge": 413,
+    "TooManyProviderTokenUpdates": 429,
+    "TooManyRequests": 429,
+    "InternalServerError": 500,
+    "ServiceUnavailable": 503,
+    "Shutdown": 503,
 }
+DETAIL = "x-harness-detail"
 _UUID = re.compile(
     r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I
 )
@@ -67,15 +82,17 @@ def handle_push(
     token: str,
     headers: Sequence[tuple[str, str]],
     body: bytes,
+    connection: str | None = None,
 ) -> Reply:
     """Answer ``POST /3/device/<token>`` the way APNs does.
 
     ``headers`` is the raw list of name and value pairs, so that a header sent
-    twice is seen.
+    twice is seen; ``connection`` names the client connection, None in process.
     """
     delivery_id = _data(_document(body)).get("CIO-Delivery-ID")
     try:
-        request = parse_push(environment, token, headers, body)
+        service.take_fault()
+        request = parse_push(environment, token, headers, body, connection)
         acceptance = service.send(request)
     except Rejected as error:
         apns_id = _first(headers).get("apns-id") or ""
@@ -85,11 +102,18 @@ def handle_push(
         return _error(error, apns_id)
     verdict = _accepted(request.token, acceptance.apns_id)
     service.settle(verdict, delivery_id=delivery_id, acceptance=acceptance)
-    return Reply(200, {"apns-id": acceptance.apns_id})
+    answered = {"apns-id": acceptance.apns_id}
+    if acceptance.unique_id is not None:
+        answered["apns-unique-id"] = acceptance.unique_id
+    return Reply(200, answered)
 
 
 def parse_push(
-    environment: str, token: str, raw_headers: Sequence[tuple[str, str]], body: bytes
+    environment: str,
+    token: str,
+    raw_headers: Sequence[tuple[str, str]],
+    body: bytes,
+    connection: str | None = None,
 ) -> ApnsRequest:
     """Parse a notification request, or raise :class:`Rejected` for bad syntax."""
     headers = _unique(raw_headers)
@@ -121,14 +145,18 @@ def parse_push(
         title=_text_or_none(alert.get("title")),
         body=_text_or_none(alert.get("body")),
         data=_data(document),
+        connection=connection,
     )
 
 
-def unmatched(method: str, path: str, status: int, nearest: list[str]) -> Reply:
+def unmatched(
+    service: ApnsService, method: str, path: str, status: int, nearest: list[str]
+) -> Reply:
     """Answer a request no APNs route serves: 404 BadPath or 405."""
     reason = "MethodNotAllowed" if status == 405 else "BadPath"
     message = unmatched_text(method, path, "APNs", nearest)
-    return _json(STATUS[reason], {"reason": reason, "message": message})
+    headers = {"apns-id": service.new_apns_id(), DETAIL: _header_text(message)}
+    return _json(STATUS[reason], {"reason": reason}, headers)
 
 
 def _unique(headers: Sequence[tuple[str, str]]) -> dict[str, str]:
@@ -228,7 +256,7 @@ def _text_or_none(value: object) -> str | None:
 def _rejected(token: str, error: Rejected) -> Verdict:
     status = STATUS.get(error.reason, 400)
     dead = status == 410
-    gone = error.unregistered_at
+    gone = error.dead_since
     return Verdict("apns", token, False, status, error.reason, dead, gone, None)
 
 
@@ -238,9 +266,16 @@ def _accepted(token: str, apns_id: str) -> Verdict:
 
 def _error(error: Rejected, apns_id: str) -> Reply:
     document: dict[str, object] = {"reason": error.reason}
-    if error.unregistered_at is not None:
-        document["timestamp"] = int(error.unregistered_at.timestamp() * 1000)
-    return _json(STATUS.get(error.reason, 400), document, {"apns-id": apns_id})
+    if error.dead_since is not None:
+        document["timestamp"] = int(error.dead_since.timestamp() * 1000)
+    headers = {"apns-id": apns_id, DETAIL: _header_text(error.detail)}
+    return _json(STATUS.get(error.reason, 400), document, headers)
+
+
+def _header_text(text: str) -> str:
+    """Return ``text`` as a header value can carry it: printable ASCII."""
+    shown = text.encode("ascii", "backslashreplace").decode("ascii")
+    return "".join(c if " " <= c <= "~" else " " for c in shown)
 
 
 def _json(
