@@ -386,8 +386,6 @@ def _run(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
 
 
 def _serve(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
-    if args.verbose < 2:  # uvicorn's own start and stop lines repeat ours
-        logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
     try:
         options = project_options(
             root,

@@ -19,12 +19,13 @@ MODELS = sorted(
         *(PACKAGE / "push/fcm" / f"{name}.py" for name in ("targets", "topics")),
         PACKAGE / "push/fcm/quota.py",
         PACKAGE / "push/webpush/vapid.py",
+        PACKAGE / "push/apns/auth.py",
         PACKAGE / "push/_store.py",
         PACKAGE / "push/_provider.py",
         PACKAGE / "transactional.py",
     ]
 )
-FORBIDDEN = {"starlette", "httpx", "json", "uvicorn"}
+FORBIDDEN = {"starlette", "httpx", "json", "hypercorn"}
 WIRE_LAYERS = {"transport", "routes", "wire", "asgi", "schema", "bodies"}
 
 

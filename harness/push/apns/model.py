@@ -188,8 +188,9 @@ class ApnsService(Provider):
         self._check_payload(request)
         self._count(request.token)
         if device.gone_at is not None:
-            note = "app uninstalled; nothing reaches the device"
-            return self._accept(request, None, note)
+            # The phone is still there; it tells that the install went.
+            note = "app uninstalled; nothing reaches the app"
+            return self._accept(request, device.endpoint, note)
         return self._accept(request, device.endpoint)
 
     def settle(
