@@ -9,7 +9,7 @@ dead, unless they were registered again after the provider's timestamp.
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from typing import Any, Protocol
 
 from .campaigns import Rendered
 from .journal import Entry, short_token
@@ -75,11 +75,14 @@ class Messenger:
         device: Device,
         message: Rendered,
         custom_data: dict[str, str] | None = None,
+        custom_payload: dict[str, Any] | None = None,
     ) -> None:
         """Send ``delivery``'s push to one device and keep the provider's verdict.
 
         A token the provider calls dead is pruned, unless it was registered
-        again after the moment the provider gives.
+        again after the moment the provider gives. ``custom_payload`` is
+        Customer.io's ``{"ios": {...}, "android": {...}}``; the device's
+        platform picks its part.
         """
         keys = None
         if device.platform == "web":
@@ -97,6 +100,7 @@ class Messenger:
             image_url=message.image_url,
             custom_data=dict(custom_data or {}),
             web_keys=keys,
+            custom_payload=dict((custom_payload or {}).get(device.platform) or {}),
         )
         sender = self.senders.get(device.platform)
         delivery.tokens.append(device.token)

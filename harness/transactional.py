@@ -34,8 +34,10 @@ Named policies, where the real App API's behaviour is UNCONFIRMED:
 - ``send_at`` in the future schedules the send on the workspace clock; devices
   are chosen when it fires, the content when it was requested.
 - A ``language`` with no translation falls back to the template's own text.
-- ``sound`` and ``custom_payload`` are kept on the delivery but not sent: the
-  provider clients build the payload and have no slot for them yet.
+- ``custom_payload`` is laid over what the provider clients build, per
+  platform (APNs JSON for ``ios``, an FCM ``message`` for ``android``); the
+  token and the delivery keys always survive. ``sound`` is kept on the
+  delivery but not sent.
 """
 
 from __future__ import annotations
@@ -463,7 +465,9 @@ class Transactional:
             self._settle(delivery, State.UNDELIVERABLE, why)
             return
         for device in devices:
-            self.messenger.deliver(delivery, device, content, call.custom_data)
+            self.messenger.deliver(
+                delivery, device, content, call.custom_data, call.custom_payload
+            )
         record.sent_at = self.workspace.clock.now()
         state, reason = _outcome(delivery)
         self._settle(delivery, state, reason, quiet=state is State.SENT)

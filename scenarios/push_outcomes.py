@@ -161,6 +161,31 @@ def oem_battery_saver_delays_the_push(world: World) -> None:
     world.expect.metrics(shopper, delivery, delivered=1)
 
 
+@scenario(needs=["doze"])
+def doze_holds_normal_priority_until_a_maintenance_window(world: World) -> None:
+    """Doze: a normal-priority push waits for a maintenance window, high does not.
+
+    Customer.io sends Android pushes at high priority; a custom payload that
+    lowers it lets Doze hold the message until the phone's next window.
+    """
+    shopper = world.shopper()
+    phone = ready(world, shopper)
+    phone.doze()
+
+    normal = {"android": {"message": {"android": {"priority": "normal"}}}}
+    held = world.send_push(shopper, custom_payload=normal)
+    world.expect.push_outcome(phone, shopper, "delayed", delivery_id=held)
+    urgent = world.send_push(shopper, data={"order_number": "1002"})
+    world.advance(world.profile.background.push_delay)
+    world.expect.push_outcome(phone, shopper, "shown", delivery_id=urgent)
+
+    world.advance(hours=1)
+    world.expect.push_outcome(
+        phone, shopper, "shown", delivery_id=held, went_through="delayed"
+    )
+    world.expect.metrics(shopper, held, delivered=1)
+
+
 @scenario
 def offline_device_gets_what_its_provider_stored(world: World) -> None:
     """Two pushes while offline: APNs keeps only the newer, FCM and Web Push both."""

@@ -18,6 +18,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import http_ece
 import httpx
@@ -49,6 +50,10 @@ class OutboundPush:
 
     ``platform`` is ``ios``, ``android`` or ``web``; for web, ``token`` is the
     subscription's endpoint URL and ``web_keys`` its ``p256dh`` and ``auth``.
+    ``custom_payload`` is Customer.io's override for this platform: APNs JSON
+    merged into the payload for iOS, an FCM ``message`` (or its fields)
+    merged into the message for Android. The token and the delivery keys the
+    SDKs look for always survive the merge.
     """
 
     delivery_id: str
@@ -60,6 +65,7 @@ class OutboundPush:
     image_url: str | None = None
     custom_data: dict[str, str] = field(default_factory=dict)
     web_keys: dict[str, str] | None = None
+    custom_payload: dict[str, Any] = field(default_factory=dict)
 
     def cio_data(self) -> dict[str, str]:
         """Return the delivery keys the Customer.io SDKs look for."""
@@ -140,7 +146,16 @@ class FcmClient:
         """Send ``push`` as Customer.io does for Android and return FCM's verdict."""
         data = {"title": push.title, "body": push.body, **_links(push)}
         data.update({**push.cio_data(), **push.custom_data})
-        message = {"token": push.token, "data": data, "android": {"priority": "HIGH"}}
+        message: dict[str, Any] = {
+            "token": push.token,
+            "data": data,
+            "android": {"priority": "HIGH"},
+        }
+        override = push.custom_payload.get("message", push.custom_payload)
+        if isinstance(override, dict):
+            message = _merged(message, override)
+        message["token"] = push.token
+        message["data"] = {**message.get("data", {}), **push.cio_data()}
         body = json.dumps({"message": message}).encode()
         headers = {
             "authorization": f"Bearer {self._access_token}",
@@ -159,7 +174,9 @@ class FcmClient:
             d.get("errorCode") for d in error.get("details", []) if isinstance(d, dict)
         ]
         reason = next((c for c in codes if c), None) or _str(error.get("status"))
-        dead = reason == "UNREGISTERED"
+        # Google: delete the token on UNREGISTERED, and on INVALID_ARGUMENT
+        # when the token itself is what is invalid.
+        dead = reason == "UNREGISTERED" or _bad_token(error)
         status = response.status_code
         return Verdict("fcm", push.token, False, status, reason, dead, None, None)
 
@@ -255,9 +272,38 @@ def _ec_key(pem: str, purpose: str) -> ec.EllipticCurvePrivateKey:
 def _apns_body(push: OutboundPush) -> bytes:
     alert = {"title": push.title, "body": push.body}
     aps = {"alert": alert, "sound": "default", "mutable-content": 1}
-    payload = {"aps": aps, "CIO": {"push": _links(push)}, **push.cio_data()}
+    payload: dict[str, Any] = {
+        "aps": aps,
+        "CIO": {"push": _links(push)},
+        **push.cio_data(),
+    }
     payload.update(push.custom_data)
+    payload = _merged(payload, push.custom_payload)
+    payload.update(push.cio_data())
     return json.dumps(payload).encode()
+
+
+def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Return ``base`` with ``override`` laid over it, objects merged key by key."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _bad_token(error: dict[str, Any]) -> bool:
+    """Tell whether an FCM error's BadRequest names ``message.token``."""
+    fields = [
+        violation.get("field")
+        for detail in error.get("details", [])
+        if isinstance(detail, dict)
+        for violation in detail.get("fieldViolations", [])
+        if isinstance(violation, dict)
+    ]
+    return "message.token" in fields
 
 
 def _links(push: OutboundPush) -> dict[str, str]:
