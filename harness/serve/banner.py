@@ -33,6 +33,9 @@ def banner(server: Server) -> str:
         f"  Pipelines     {https}/v1   (SDK apiHost/cdnHost: {server.api_host})",
         f"  App API       {https}/v1",
         f"  control       {https}/_harness/  (openapi.json)",
+        f"  APNs          {https}/3/device/<token>  (HTTP/2; Host "
+        "api.sandbox.push.apple.com for the sandbox)",
+        f"  Web Push      {https}/webpush/<vendor host>/...  (browsers' endpoints)",
         f"  campaigns     {_campaigns(server)}",
         f"  state         {_state(server)}",
     ]
