@@ -673,3 +673,18 @@ def test_client_signs_afresh_once_apns_calls_its_token_expired(rig: Rig) -> None
 
     assert (stale.status, stale.reason) == (403, "ExpiredProviderToken")
     assert fresh.accepted
+
+
+@pytest.mark.parametrize(
+    ("digits", "status"), [(2, 400), (62, 400), (64, 200), (200, 200), (202, 400)]
+)
+def test_a_foreign_token_must_have_a_device_tokens_length(
+    rig: Rig, digits: int, status: int
+) -> None:
+    rig.services.apns.foreign_tokens = True
+
+    response = rig.post("ab" * (digits // 2))
+
+    assert response.status_code == status
+    if status == 400:
+        assert response.json()["reason"] == "BadDeviceToken"

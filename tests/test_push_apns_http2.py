@@ -161,6 +161,22 @@ def test_the_plain_port_speaks_http_2_with_prior_knowledge(server: Server) -> No
     assert (response.http_version, response.status_code) == ("HTTP/2", 200)
 
 
+def test_apns_over_http_1_1_or_plain_http_2_is_refused_naming_http_2(
+    server: Server,
+) -> None:
+    assert server.tls is not None and server.http_url is not None
+    trust = ssl.create_default_context(cafile=str(server.tls.ca))
+    path = "/3/device/" + "ab" * 32
+    with (
+        httpx.Client(verify=trust, base_url=server.https_url) as h11,
+        httpx.Client(http1=False, http2=True, base_url=server.http_url) as h2c,
+    ):
+        answers = [h11.post(path, content=b"{}"), h2c.post(path, content=b"{}")]
+
+    assert [r.status_code for r in answers] == [505, 505]
+    assert all("HTTP/2 over TLS only" in r.text for r in answers)
+
+
 # -- accepted ------------------------------------------------------------------------
 
 

@@ -473,10 +473,31 @@ def _with_apns(app: ASGIApp, emulator: Emulator) -> ASGIApp:
         if scope["type"] != "http" or not scope["path"].startswith(APNS_PREFIX):
             await app(scope, receive, send)
             return
+        if scope.get("http_version") != "2" or scope.get("scheme") != "https":
+            await _needs_http_2(scope, send)
+            return
         environment = "sandbox" if _host_name(scope) in SANDBOX_HOSTS else "production"
         await emulator.transport.apps[hosts[environment]](scope, receive, send)
 
     return served
+
+
+async def _needs_http_2(scope: Message, send: Any) -> None:
+    """Refuse an APNs request that is not HTTP/2 over TLS, as Apple's servers do.
+
+    Apple never answers such a request at all (the connection fails); the
+    emulator answers 505 in plain text, so the mistake is named, not hidden.
+    """
+    version, scheme = scope.get("http_version"), scope.get("scheme")
+    text = (
+        f"APNs speaks HTTP/2 over TLS only; this request came as HTTP/{version} "
+        f"over {scheme}. Connect to the HTTPS port with HTTP/2 (httpx: "
+        "http2=True); a provider that falls back to HTTP/1.1 fails at Apple.\n"
+    ).encode()
+    headers = [(b"content-type", b"text/plain; charset=utf-8")]
+    headers.append((b"content-length", str(len(text)).encode()))
+    await send({"type": "http.response.start", "status": 505, "headers": headers})
+    await send({"type": "http.response.body", "body": text})
 
 
 def _host_name(scope: Message) -> str:

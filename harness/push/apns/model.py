@@ -64,6 +64,7 @@ DEFAULT_MAX_PAYLOAD = 4096
 FAULTS = ("InternalServerError", "ServiceUnavailable", "Shutdown")
 DEVICE_BURST = 100
 DEVICE_WINDOW = timedelta(minutes=1)
+FOREIGN_TOKEN_DIGITS = (64, 200)  # hex digits a token from a real device may have
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ class ApnsService(Provider):
     def send(self, request: ApnsRequest) -> Acceptance:
         """Accept ``request`` or raise :class:`Rejected` with Apple's reason."""
         if self.foreign_tokens and request.token not in self._devices:
+            _check_foreign_length(request.token)
             self._authenticate(request, bundle_of(request.topic))
             self._check_payload(request)
             self._count(request.token)
@@ -324,3 +326,19 @@ def bundle_of(topic: str) -> str:
         if topic.endswith(suffix):
             return topic.removesuffix(suffix)
     return topic
+
+
+def _check_foreign_length(token: str) -> None:
+    """Refuse a token no real device could hold (a named policy).
+
+    Apple calls device tokens variable-length; physical devices hand out 32
+    bytes and simulators and Live Activities longer ones, so a token the
+    emulator never issued must have 64 to 200 hex digits.
+    """
+    if not FOREIGN_TOKEN_DIGITS[0] <= len(token) <= FOREIGN_TOKEN_DIGITS[1]:
+        low, high = FOREIGN_TOKEN_DIGITS
+        raise Rejected(
+            "BadDeviceToken",
+            f"token has {len(token)} hex digits; a device token has {low} to "
+            f"{high}. Send the token the app got from registerForRemoteNotifications.",
+        )
