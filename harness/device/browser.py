@@ -89,7 +89,6 @@ class EmulatedBrowser:
         self.online = self.running = True
         self._keys: ec.EllipticCurvePrivateKey | None = None
         self._auth = b""
-        self._waiting: list[tuple[Notification, InboxItem]] = []
         self._held: list[tuple[str, str]] = []
         self._ids = context.ids.child(f"browser/{name}")
 
@@ -229,13 +228,12 @@ class EmulatedBrowser:
     def stored(self, notification: Notification, note: str) -> None:
         """Record that the push service holds a message until the browser is back."""
         labelled, _ = self._open(notification)
-        item = self._record(labelled, Outcome.STORED, note)
-        self._waiting.append((notification, item))
+        self._record(notification, labelled, Outcome.STORED, note)
 
     def discarded(self, notification: Notification, note: str) -> None:
         """Record that the push service threw a message away undelivered."""
         labelled, _ = self._open(notification)
-        self._settle(notification, labelled, Outcome.NEVER, note)
+        self._record(notification, labelled, Outcome.NEVER, note)
 
     def deliver(self, notification: Notification) -> None:
         """Decrypt a push with this browser's keys and show it if allowed.
@@ -251,7 +249,7 @@ class EmulatedBrowser:
             outcome, reason = Outcome.SHOWN, "permission granted"
         else:
             outcome, reason = Outcome.DROPPED, "permission not granted"
-        self._settle(notification, shown, outcome, reason)
+        self._record(notification, shown, outcome, reason)
         if outcome.visible and shown.delivery_id:
             self._metric("delivered", shown)
 
@@ -421,32 +419,17 @@ class EmulatedBrowser:
             logger.warning("web SDK call failed: %s", error)
 
     def _record(
-        self, notification: Notification, outcome: Outcome, reason: str
-    ) -> InboxItem:
-        now = self.context.clock.now()
-        item = InboxItem(notification, outcome, reason, now)
-        item.history.append(f"{now:%H:%M:%S} {outcome.value}")
-        self.inbox.add(item)
-        self.context.journal.record(item.entry(now, "browser", self.name))
-        return item
-
-    def _settle(
         self,
         received: Notification,
         labelled: Notification,
         outcome: Outcome,
         reason: str,
     ) -> InboxItem:
-        """Move the stored item for ``received`` on, or record a new item."""
-        stored = next((i for n, i in self._waiting if n is received), None)
-        if stored is None:
-            return self._record(labelled, outcome, reason)
-        self._waiting = [(n, i) for n, i in self._waiting if i is not stored]
+        """Move this message's item on to ``outcome`` (or add it), and journal it."""
         now = self.context.clock.now()
-        stored.notification = labelled
-        stored.settle(outcome, reason, now)
-        self.context.journal.record(stored.entry(now, "browser", self.name))
-        return stored
+        item = self.inbox.record(received, labelled, outcome, reason, now)
+        self.context.journal.record(item.entry(now, "browser", self.name))
+        return item
 
     def _log(self, kind: str, text: str) -> None:
         self.context.journal.record(

@@ -29,7 +29,12 @@ class Outcome(StrEnum):
 
 @dataclass
 class InboxItem:
-    """One notification as the OS handled it."""
+    """One notification as the OS handled it.
+
+    ``notification`` is the push as the person saw it (rendered, decrypted);
+    ``received`` is the object the provider handed over, stored or discarded,
+    by which a later step of the same push finds this item.
+    """
 
     notification: Notification
     outcome: Outcome
@@ -37,6 +42,7 @@ class InboxItem:
     at: datetime
     tapped_at: datetime | None = None
     history: list[str] = field(default_factory=list)
+    received: Notification | None = None
 
     @property
     def title(self) -> str:
@@ -81,14 +87,36 @@ class Inbox:
         """Record an item."""
         self.items.append(item)
 
-    def waiting(self, notification: Notification) -> InboxItem | None:
-        """Return the stored item for ``notification`` that is still waiting."""
-        for item in self.items:
-            if item.outcome is Outcome.STORED and _same(
-                item.notification, notification
-            ):
-                return item
-        return None
+    def record(
+        self,
+        received: Notification,
+        shown: Notification,
+        outcome: Outcome,
+        reason: str,
+        at: datetime,
+    ) -> InboxItem:
+        """Move the item still waiting for ``received`` on, or add a new one.
+
+        A push the provider stored, or the OS delayed, keeps one item from
+        first step to last; its history lists every outcome it went through.
+        """
+        item = self.waiting(received)
+        if item is None:
+            item = InboxItem(shown, outcome, reason, at, received=received)
+            item.history.append(f"{at:%H:%M:%S} {outcome.value}")
+            self.add(item)
+        else:
+            item.notification = shown
+            item.settle(outcome, reason, at)
+        return item
+
+    def waiting(self, received: Notification) -> InboxItem | None:
+        """Return the stored or delayed item for ``received``, if any."""
+        pending = (Outcome.STORED, Outcome.DELAYED)
+        return next(
+            (i for i in self.items if i.received is received and i.outcome in pending),
+            None,
+        )
 
     def outcomes(self) -> list[Outcome]:
         """Return each item's outcome, oldest first."""
@@ -100,8 +128,3 @@ class Inbox:
 
     def __len__(self) -> int:
         return len(self.items)
-
-
-def _same(a: Notification, b: Notification) -> bool:
-    """Tell whether two notifications are one push, before and after rendering."""
-    return (a.token, a.sent_at, a.raw) == (b.token, b.sent_at, b.raw)

@@ -60,23 +60,20 @@ class Tray:
 
     def stored(self, notification: Notification, note: str) -> None:
         """Record that the provider holds a push until the phone is online."""
-        self._record(_rendered(notification), Outcome.STORED, note)
+        self._record(notification, Outcome.STORED, note)
 
     def discarded(self, notification: Notification, note: str) -> None:
         """Record that the provider threw a push away before it arrived."""
-        stored = self._phone.inbox.waiting(notification)
-        self._settle(stored, _rendered(notification), Outcome.NEVER, note)
+        self._record(notification, Outcome.NEVER, note)
 
     def deliver(self, notification: Notification) -> None:
         """Take a push the provider hands over: hold it, or let it arrive now."""
-        stored = self._phone.inbox.waiting(notification)
-        notification = _rendered(notification)
-        hold = self._hold(notification)
+        hold = self._hold(_rendered(notification))
         if hold is None:
-            self._arrive(stored, notification)
+            self._arrive(notification)
             return
         reason, delay = hold
-        item = self._settle(stored, notification, Outcome.DELAYED, reason)
+        item = self._record(notification, Outcome.DELAYED, reason)
         if delay is None:
             self._deferred.append(item)
             return
@@ -148,16 +145,13 @@ class Tray:
         return len(deferred)
 
     def _release(self, item: InboxItem, when: str) -> None:
-        if item.outcome is not Outcome.DELAYED:
-            return
-        self._arrive(item, item.notification, when)
+        if item.outcome is Outcome.DELAYED and item.received is not None:
+            self._arrive(item.received, when)
 
-    def _arrive(
-        self, item: InboxItem | None, notification: Notification, when: str = ""
-    ) -> None:
-        outcome, reason = self._judge(notification)
+    def _arrive(self, notification: Notification, when: str = "") -> None:
+        outcome, reason = self._judge(_rendered(notification))
         reason = f"{reason} ({when})" if when else reason
-        item = self._settle(item, notification, outcome, reason)
+        item = self._record(notification, outcome, reason)
         app = self._phone.app
         if app is None or outcome in (Outcome.NEVER, Outcome.NOT_DELIVERED):
             return
@@ -209,34 +203,15 @@ class Tray:
             and self._phone.state != "foreground"
         )
 
-    def _settle(
-        self,
-        item: InboxItem | None,
-        notification: Notification,
-        outcome: Outcome,
-        reason: str,
-    ) -> InboxItem:
-        """Move ``item`` on to ``outcome``, or record a new item if there is none."""
-        if item is None:
-            return self._record(notification, outcome, reason)
-        item.notification = notification
-        item.settle(outcome, reason, self._phone.context.clock.now())
-        self._log(item)
-        return item
-
     def _record(
-        self, notification: Notification, outcome: Outcome, reason: str
+        self, received: Notification, outcome: Outcome, reason: str
     ) -> InboxItem:
+        """Move this push's item on to ``outcome`` (or add it), and journal it."""
         now = self._phone.context.clock.now()
-        item = InboxItem(notification, outcome, reason, now)
-        item.history.append(f"{now:%H:%M:%S} {outcome.value}")
-        self._phone.inbox.add(item)
-        self._log(item)
-        return item
-
-    def _log(self, item: InboxItem) -> None:
-        now = self._phone.context.clock.now()
+        shown = _rendered(received)
+        item = self._phone.inbox.record(received, shown, outcome, reason, now)
         self._phone.context.journal.record(item.entry(now, "phone", self._phone.name))
+        return item
 
 
 def _rendered(notification: Notification) -> Notification:

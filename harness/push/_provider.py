@@ -76,6 +76,10 @@ class Provider:
         """Return the notifications stored for ``token``, oldest first."""
         return self._store.waiting(token)
 
+    def _drop_stored(self, token: str, note: str) -> int:
+        """Throw away what was stored for ``token``; the device hears of each."""
+        return self._store.drop(token, note)
+
     def _check_fault(self, reason: str) -> None:
         """Raise :class:`ValueError` if this provider cannot answer ``reason``."""
 

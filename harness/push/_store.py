@@ -109,6 +109,15 @@ class Store:
             delivered += 1
         return delivered
 
+    def drop(self, token: str, note: str) -> int:
+        """Throw away what waits for ``token`` (its subscription ended); how many."""
+        slot = self._slots.pop(token, None)
+        if slot is None:
+            return 0
+        for notification in slot.waiting:
+            slot.endpoint.discarded(notification, note)
+        return len(slot.waiting)
+
     def waiting(self, token: str) -> list[Notification]:
         """Return what waits for ``token``, oldest first."""
         slot = self._slots.get(token)

@@ -208,10 +208,8 @@ class WebPushService(Provider):
         if subscription is None or subscription.url != endpoint_url:
             raise UnknownSubscription(endpoint_url)
         subscription.unsubscribed_at = self._clock.now()
-        # What waited for the subscription goes with it: handed over now, the
-        # ended receiver tells the browser each one was discarded.
-        subscription.receiver.ended = True
-        self.reconnect(endpoint_url)
+        note = "the push service dropped it with the subscription it was for"
+        self._drop_stored(endpoint_url, note)
 
     def endpoint_url(self, origin: str, subscription: str) -> str:
         """Return the endpoint URL for ``subscription`` at ``origin``."""
@@ -345,23 +343,15 @@ class WebPushService(Provider):
 
 
 class _Receiver:
-    """The browser as its push service sees it: forwards, and says what it took.
-
-    Once the subscription has ``ended``, what is still handed over is discarded.
-    """
+    """The browser as its push service sees it: forwards, and says what it took."""
 
     def __init__(
         self, browser: PushEndpoint, outcome: Callable[[Notification, bool], None]
     ) -> None:
         self._browser = browser
         self._outcome = outcome
-        self.ended = False
 
     def deliver(self, notification: Notification) -> None:
-        if self.ended:
-            note = "the push service dropped it with the subscription it was for"
-            self.discarded(notification, note)
-            return
         self._browser.deliver(notification)
         self._outcome(notification, True)
 
