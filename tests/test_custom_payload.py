@@ -5,20 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from harness.device.phone import EmulatedPhone
 from harness.world import World
+from tests.phones import ready
 
 MakeWorld = Callable[..., World]
-
-
-def ready(world: World) -> EmulatedPhone:
-    phone = world.device(world.shopper())
-    assert isinstance(phone, EmulatedPhone)
-    phone.install(world.app)
-    phone.launch()
-    phone.log_in(world.shopper())
-    phone.background()
-    return phone
 
 
 def test_android_override_lowers_the_priority_and_keeps_token_and_keys(

@@ -14,19 +14,9 @@ from harness.device.phone import EmulatedPhone
 from harness.device.tray import DOZE_WINDOW
 from harness.errors import Unsupported
 from harness.world import World
+from tests.phones import ready
 
 MakeWorld = Callable[..., World]
-
-
-def ready(world: World) -> EmulatedPhone:
-    """Install, launch, log in, grant and background the app."""
-    phone = world.device(world.shopper())
-    assert isinstance(phone, EmulatedPhone)
-    phone.install(world.app)
-    phone.launch()
-    phone.log_in(world.shopper())
-    phone.background()
-    return phone
 
 
 def fcm_send(world: World, phone: EmulatedPhone, **message: Any) -> int:

@@ -41,7 +41,12 @@ class Provider:
 
     ``foreign_tokens`` is the served-mode policy: accept well-formed tokens the
     provider never issued (real devices'), recording that nothing is observable.
+    A subclass names the errors it can be told to give in ``known_faults`` and
+    the error its set-up mistakes raise in ``setup_error``.
     """
+
+    known_faults: tuple[str, ...] = ()
+    setup_error: type[ValueError] = ValueError
 
     def __init__(
         self, label: str, clock: Clock, ids: Ids, journal: Journal, policy: Policy
@@ -62,10 +67,14 @@ class Provider:
     def fail_next(self, reason: str, times: int = 1) -> None:
         """Answer the next ``times`` sends with ``reason`` instead of judging them.
 
-        ``reason`` is the service's own error name; each provider checks it
-        names an error it can give (see its ``FAULTS``).
+        ``reason`` is the service's own error name, one of the provider's
+        ``known_faults``; any other raises its ``setup_error`` naming them.
         """
-        self._check_fault(reason)
+        if reason not in self.known_faults:
+            raise self.setup_error(
+                f"{self._label} cannot be told to fail with {reason!r}; use one of "
+                f"{', '.join(self.known_faults)}."
+            )
         self._faults.extend([reason] * times)
 
     def reconnect(self, token: str) -> int:
@@ -79,9 +88,6 @@ class Provider:
     def _drop_stored(self, token: str, note: str) -> int:
         """Throw away what was stored for ``token``; the device hears of each."""
         return self._store.drop(token, note)
-
-    def _check_fault(self, reason: str) -> None:
-        """Raise :class:`ValueError` if this provider cannot answer ``reason``."""
 
     def _next_fault(self) -> str | None:
         """Return the next injected fault, if one is queued."""

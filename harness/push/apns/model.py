@@ -114,6 +114,9 @@ class _Device(Install):
 class ApnsService(Provider):
     """Hold the signing keys and device tokens of the emulated APNs."""
 
+    known_faults = tuple(FAULTS)
+    setup_error = BadSetup
+
     def __init__(self, clock: Clock, ids: Ids, journal: Journal) -> None:
         super().__init__("APNs", clock, ids, journal, _store.APNS)
         self._auth = Authenticator(clock)
@@ -208,13 +211,6 @@ class ApnsService(Provider):
         self._ledger.record(verdict, delivery_id=delivery_id, detail=detail, note=note)
         if acceptance is not None and acceptance.endpoint is not None:
             self._hand_over(acceptance.notification, acceptance.endpoint)
-
-    def _check_fault(self, reason: str) -> None:
-        if reason not in FAULTS:
-            raise BadSetup(
-                f"APNs cannot fail with {reason!r} on its own; inject one of "
-                f"{', '.join(FAULTS)}."
-            )
 
     def _known(self, token: str) -> None:
         if token.lower() not in self._devices:

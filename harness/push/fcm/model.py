@@ -118,6 +118,9 @@ class _Install(Install):
 class FcmService(Provider):
     """Hold the projects and registration tokens of the emulated FCM."""
 
+    known_faults = tuple(FAULTS)
+    setup_error = BadSetup
+
     def __init__(self, clock: Clock, ids: Ids, journal: Journal) -> None:
         super().__init__("FCM", clock, ids, journal, _store.FCM)
         self._projects: dict[str, _Project] = {}
@@ -317,13 +320,6 @@ class FcmService(Provider):
         self._ledger.record(verdict, delivery_id=delivery_id, detail=detail, note=note)
         for notification, endpoint in acceptance.deliveries if acceptance else ():
             self._hand_over(notification, endpoint)
-
-    def _check_fault(self, reason: str) -> None:
-        if reason not in FAULTS:
-            raise BadSetup(
-                f"FCM cannot be told to fail with {reason!r}; use one of "
-                f"{', '.join(FAULTS)}."
-            )
 
     def _publish(self, project: _Project, request: FcmRequest) -> Acceptance:
         name = self._name(project, request)

@@ -155,6 +155,9 @@ class WebPushService(Provider):
     ``rate_window`` set the rate limit.
     """
 
+    known_faults = tuple(FAULTS)
+    setup_error = BadSetup
+
     def __init__(self, clock: Clock, ids: Ids, journal: Journal) -> None:
         super().__init__("Web Push", clock, ids, journal, _store.WEB_PUSH)
         self._subscriptions: dict[str, _Subscription] = {}
@@ -276,13 +279,6 @@ class WebPushService(Provider):
             self._hand_over(acceptance.notification, acceptance.endpoint)
         except Exception as error:
             self._ledger.record_handoff_error(acceptance.notification, error)
-
-    def _check_fault(self, reason: str) -> None:
-        if reason not in FAULTS:
-            raise ValueError(
-                f"Web Push cannot answer {reason!r}; fail_next() takes one of "
-                f"{', '.join(FAULTS)}."
-            )
 
     def _resource(self, origin: str, path: str) -> str:
         if self.served_at is None:
