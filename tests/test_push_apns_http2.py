@@ -69,6 +69,7 @@ class Apns:
         self.http = httpx.Client(
             http1=False, http2=True, verify=trust, base_url=server.https_url, timeout=5
         )
+        self._signed: str | None = None
 
     def __enter__(self) -> Apns:
         return self
@@ -96,6 +97,16 @@ class Apns:
         headers = {"kid": c.apns_key_id}
         return jwt.encode(claims, c.apns_private_key_pem, "ES256", headers=headers)
 
+    def signed(self) -> str:
+        """Return this connection's provider token, signed once as a provider does.
+
+        Signing again for each push would change ``iat`` whenever the live
+        clock crosses a second, which APNs answers TooManyProviderTokenUpdates.
+        """
+        if self._signed is None:
+            self._signed = self.token()
+        return self._signed
+
     def post(
         self,
         device: str,
@@ -107,7 +118,7 @@ class Apns:
     ) -> httpx.Response:
         """POST to ``/3/device/<device>``; a header given as "-" is left out."""
         sent = {
-            "authorization": f"bearer {provider_token or self.token()}",
+            "authorization": f"bearer {provider_token or self.signed()}",
             "apns-topic": BUNDLE,
             "apns-push-type": "alert",
         }
