@@ -9,11 +9,15 @@
 any other ``/v1/``                     Pipelines API, as the SDKs call it
 ``/webpush/{vendor host}/``            the emulated Web Push services
                                        (``harness.push.webpush``)
+``/3/``                                the emulated APNs, HTTP/2 over TLS only;
+                                       Host ``api.sandbox.push.apple.com`` (or
+                                       ``api.development.push.apple.com``) is
+                                       the sandbox, any other host production
 =====================================  =========================================
 
-Web Push requests are answered but not kept in the state file (they are not in
-:data:`MOUNTS`, which the recorder keeps): subscriptions are made in process,
-so a replayed send would find none.
+Web Push and APNs requests are answered but not kept in the state file (they
+are not in :data:`MOUNTS`, which the recorder keeps): subscriptions, tokens and
+keys are made in process, so a replayed send would find none.
 
 A request body over :data:`MAX_BODY` (8 MiB, far above the APIs' own limits of
 500 KB to 1 MB) is refused with 413 before it is read whole, judged by its
@@ -37,7 +41,7 @@ from typing import Any
 from starlette.middleware.cors import CORSMiddleware
 
 from ..emulator import Emulator
-from ..push import webpush
+from ..push import apns, webpush
 from ..transport import ASGIApp, Message
 from . import control
 
@@ -73,6 +77,9 @@ APP = Mount("App API", ("/v1/send/", "/v1/customers", "/v1/messages"))
 PIPELINES = Mount("Pipelines API", ("/v1/",))
 MOUNTS = (CONTROL, TRACK, APP, PIPELINES)
 WEB_PUSH = Mount("Web Push", (webpush.SERVED_PREFIX + "/",))
+APNS = Mount("APNs", ("/3/",))
+UNKEPT = (WEB_PUSH, APNS)
+SANDBOX_HOSTS = ("api.sandbox.push.apple.com", "api.development.push.apple.com")
 
 
 def create_app(
@@ -94,6 +101,7 @@ def create_app(
         TRACK: emulator.track_api,
         APP: emulator.app_api,
         WEB_PUSH: webpush.served(lambda: emulator.push.webpush),
+        APNS: _apns(emulator),
     }
 
     browsers: dict[str, ASGIApp] = {}
@@ -103,7 +111,7 @@ def create_app(
             await _not_http(scope, receive, send)
             return
         path: str = scope["path"]
-        mount = next((m for m in (*MOUNTS, WEB_PUSH) if m.matches(path)), None)
+        mount = next((m for m in (*MOUNTS, *UNKEPT) if m.matches(path)), None)
         logger.debug("%s %s (%s)", scope["method"], path, mount and mount.api)
         if mount is PIPELINES:
             api_host = _api_host(scope, https_port, names)
@@ -132,11 +140,7 @@ def _under(path: str, prefix: str) -> bool:
 
 def _api_host(scope: Message, port: int, names: Sequence[str]) -> str:
     """Return the apiHost for SDKs that reached the server under the Host header."""
-    host = ""
-    for key, value in scope.get("headers", []):
-        if key == b"host":
-            host = value.decode("latin-1")
-    name = host[1:].partition("]")[0] if host.startswith("[") else host.split(":")[0]
+    name = _host_name(scope)
     if name not in names:
         name = names[0]
     shown = f"[{name}]" if ":" in name else name
@@ -144,7 +148,7 @@ def _api_host(scope: Message, port: int, names: Sequence[str]) -> str:
 
 
 def _unmatched(scope: Message) -> str:
-    mounts = (*MOUNTS, WEB_PUSH)
+    mounts = (*MOUNTS, *UNKEPT)
     served = "; ".join(f"{', '.join(m.prefixes)} ({m.api})" for m in mounts)
     return (
         f"{scope['method']} {scope['path']} matches no API this emulator serves; "
@@ -169,3 +173,49 @@ async def _not_http(scope: Message, receive: Any, send: Any) -> None:
                 return
     elif scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008})
+
+
+def _apns(emulator: Emulator) -> ASGIApp:
+    """Serve the emulated APNs by host name, to HTTP/2 over TLS only.
+
+    The APNs app is looked up at each request, since a reset makes a new one.
+    """
+    hosts = {environment: host for host, environment in apns.HOSTS.items()}
+
+    async def served(scope: Message, receive: Any, send: Any) -> None:
+        if scope.get("http_version") != "2" or scope.get("scheme") != "https":
+            await _needs_http_2(scope, send)
+            return
+        environment = "sandbox" if _host_name(scope) in SANDBOX_HOSTS else "production"
+        await emulator.transport.apps[hosts[environment]](scope, receive, send)
+
+    return served
+
+
+async def _needs_http_2(scope: Message, send: Any) -> None:
+    """Refuse an APNs request that is not HTTP/2 over TLS, as Apple's servers do.
+
+    Apple never answers such a request at all (the connection fails); the
+    emulator answers 505 in plain text, so the mistake is named, not hidden.
+    """
+    version, scheme = scope.get("http_version"), scope.get("scheme")
+    text = (
+        f"APNs speaks HTTP/2 over TLS only; this request came as HTTP/{version} "
+        f"over {scheme}. Connect to the HTTPS port with HTTP/2 (httpx: "
+        "http2=True); a provider that falls back to HTTP/1.1 fails at Apple.\n"
+    ).encode()
+    headers = [(b"content-type", b"text/plain; charset=utf-8")]
+    headers.append((b"content-length", str(len(text)).encode()))
+    await send({"type": "http.response.start", "status": 505, "headers": headers})
+    await send({"type": "http.response.body", "body": text})
+
+
+def _host_name(scope: Message) -> str:
+    """Return the host a request names (Host, or HTTP/2's :authority), no port."""
+    for key, value in scope.get("headers", []):
+        if key == b"host":
+            host: str = value.decode("latin-1").lower()
+            if host.startswith("["):
+                return host[1:].partition("]")[0]
+            return host.rpartition(":")[0] if ":" in host else host
+    return ""

@@ -13,13 +13,9 @@ background thread (:meth:`Server.start`, for tests)::
 Hypercorn serves both ports. The HTTPS port offers HTTP/2 by ALPN (``h2``,
 then ``http/1.1``), so an APNs client connects as it would to
 ``api.push.apple.com``; the plain port speaks HTTP/1.1 and HTTP/2 without TLS
-(prior knowledge or upgrade). Beside the paths :mod:`.app` serves, ``/3/`` is
-the emulated APNs provider API, told apart by host name: a request for
-``api.sandbox.push.apple.com`` (or the older ``api.development.push.apple.com``)
-reaches the sandbox, any other host (``127.0.0.1``, ``localhost``) production,
-a named policy. APNs requests are applied like the others but not kept in the
-state file, so a restart does not replay them. Idle connections stay open for
-:data:`KEEP_ALIVE`, as APNs providers hold theirs for hours.
+(prior knowledge or upgrade); :mod:`.app` answers APNs only over HTTP/2 with
+TLS. Idle connections stay open for :data:`KEEP_ALIVE`, as APNs providers hold
+theirs for hours.
 """
 
 from __future__ import annotations
@@ -46,7 +42,6 @@ from hypercorn.typing import Framework
 from ..campaigns import Campaign
 from ..emulator import DEFAULT_IOS_TOPIC, Emulator
 from ..files import load_directory
-from ..push import apns
 from ..transactional import TransactionalMessage, load_transactional
 from ..transport import ASGIApp, Message
 from .app import create_app
@@ -67,8 +62,6 @@ MARK_EVERY = 1.0
 BACKLOG = 128
 KEEP_ALIVE = 3600.0  # seconds an idle connection stays open
 ALPN = ["h2", "http/1.1"]
-APNS_PREFIX = "/3/"
-SANDBOX_HOSTS = ("api.sandbox.push.apple.com", "api.development.push.apple.com")
 # HTTP/2 forbids connection-specific headers (RFC 9113, 8.2.2).
 HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-connection", b"upgrade"}
 HOP_BY_HOP |= {b"transfer-encoding"}
@@ -250,7 +243,6 @@ class Server:
             token=self.token,
             names=names,
         )
-        app = _with_apns(app, self.emulator)
         self._app = recording(app, self._wall, self.emulator.clock, self.log)
 
     def run(self, ready: Callable[[Server], None] = lambda server: None) -> None:
@@ -460,55 +452,6 @@ class _Demoted(logging.Logger):
 
 _hypercorn_log = _Demoted(f"{__name__}.hypercorn")
 _hypercorn_log.parent = logger
-
-
-def _with_apns(app: ASGIApp, emulator: Emulator) -> ASGIApp:
-    """Serve the emulated APNs under ``/3/`` beside ``app``, by host name.
-
-    The APNs app is looked up at each request, since a reset makes a new one.
-    """
-    hosts = {environment: host for host, environment in apns.HOSTS.items()}
-
-    async def served(scope: Message, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(APNS_PREFIX):
-            await app(scope, receive, send)
-            return
-        if scope.get("http_version") != "2" or scope.get("scheme") != "https":
-            await _needs_http_2(scope, send)
-            return
-        environment = "sandbox" if _host_name(scope) in SANDBOX_HOSTS else "production"
-        await emulator.transport.apps[hosts[environment]](scope, receive, send)
-
-    return served
-
-
-async def _needs_http_2(scope: Message, send: Any) -> None:
-    """Refuse an APNs request that is not HTTP/2 over TLS, as Apple's servers do.
-
-    Apple never answers such a request at all (the connection fails); the
-    emulator answers 505 in plain text, so the mistake is named, not hidden.
-    """
-    version, scheme = scope.get("http_version"), scope.get("scheme")
-    text = (
-        f"APNs speaks HTTP/2 over TLS only; this request came as HTTP/{version} "
-        f"over {scheme}. Connect to the HTTPS port with HTTP/2 (httpx: "
-        "http2=True); a provider that falls back to HTTP/1.1 fails at Apple.\n"
-    ).encode()
-    headers = [(b"content-type", b"text/plain; charset=utf-8")]
-    headers.append((b"content-length", str(len(text)).encode()))
-    await send({"type": "http.response.start", "status": 505, "headers": headers})
-    await send({"type": "http.response.body", "body": text})
-
-
-def _host_name(scope: Message) -> str:
-    """Return the host a request names (Host, or HTTP/2's :authority), no port."""
-    for key, value in scope.get("headers", []):
-        if key == b"host":
-            host: str = value.decode("latin-1").lower()
-            if host.startswith("["):
-                return host[1:].partition("]")[0]
-            return host.rpartition(":")[0] if ":" in host else host
-    return ""
 
 
 def _h2_safe(app: ASGIApp) -> ASGIApp:
