@@ -148,7 +148,7 @@ class World:
     def send_push(
         self,
         owner: Shopper,
-        message: str = "order-shipped",
+        message: str,
         *,
         data: dict[str, Any] | None = None,
         custom_payload: dict[str, Any] | None = None,
@@ -156,7 +156,9 @@ class World:
     ) -> str:
         """Have the shop's backend send a transactional push; return its delivery id.
 
-        It goes through the App API (``POST /v1/send/push``) as a backend's call
+        ``message`` names a message in fixtures/transactional/ (its name or
+        id); ``data`` is its ``message_data``, ``trigger`` in the templates. It
+        goes through the App API (``POST /v1/send/push``) as a backend's call
         would; ``custom_payload`` is Customer.io's per-platform override, such
         as ``{"android": {"message": {"android": {"priority": "normal"}}}}``.
         ``to`` names one token, which is sent to even with push disabled;
@@ -165,8 +167,7 @@ class World:
         body: dict[str, Any] = {
             "transactional_message_id": message,
             "identifiers": {"id": owner.user_id},
-            "message_data": {"order_number": "1001", "items": "your order"}
-            | (data or {}),
+            "message_data": data or {},
         }
         if custom_payload is not None:
             body["custom_payload"] = custom_payload

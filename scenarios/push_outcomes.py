@@ -25,6 +25,16 @@ def ready(world: World, shopper: Shopper, **options: Any) -> Any:
     return device
 
 
+SHIPPED = "order-shipped"  # fixtures/transactional/order-shipped.yaml
+ORDER = {"order_number": "1001", "items": "your order"}
+
+
+def ship(world: World, shopper: Shopper, **options: Any) -> str:
+    """Have the shop's backend send the order-shipped push; return the delivery id."""
+    data = ORDER | options.pop("data", {})
+    return world.send_push(shopper, SHIPPED, data=data, **options)
+
+
 def sent_to(world: World, shopper: Shopper, delivery_id: str) -> list[str]:
     """Return the tokens a delivery went to."""
     found = [d for d in world.expect.deliveries(shopper) if d.id == delivery_id]
@@ -37,7 +47,7 @@ def push_is_shown_and_counted(world: World) -> None:
     shopper = world.shopper()
     device = ready(world, shopper)
 
-    delivery = world.send_push(shopper)
+    delivery = ship(world, shopper)
     world.advance(world.profile.background.push_delay)  # an OEM saver may hold it
     item = world.expect.push_outcome(device, shopper, "shown", delivery_id=delivery)
     device.tap(item)
@@ -58,9 +68,9 @@ def provisional_push_is_shown_quietly(world: World) -> None:
     quiet_app = world.app.model_copy(update={"provisional_on_ios": True})
     phone = ready(world, shopper, app=quiet_app)
 
-    skipped = world.send_push(shopper)
+    skipped = ship(world, shopper)
     world.require(not sent_to(world, shopper, skipped), "push_enabled is false")
-    delivery = world.send_push(shopper, to=phone.token)
+    delivery = ship(world, shopper, to=phone.token)
     world.expect.push_outcome(phone, shopper, "shown quietly", delivery_id=delivery)
     world.expect.metrics(shopper, delivery, delivered=1, opened=0)
 
@@ -77,7 +87,7 @@ def notifications_turned_off_in_settings_drop_the_push(world: World) -> None:
     phone = ready(world, shopper)
     phone.set_notifications(False)
 
-    delivery = world.send_push(shopper)
+    delivery = ship(world, shopper)
     world.advance(world.profile.background.push_delay)
     world.expect.push_outcome(phone, shopper, "dropped", delivery_id=delivery)
     on_receipt = 1 if world.profile.platform == "android" else 0
@@ -96,7 +106,7 @@ def app_that_never_asks_depends_on_the_os(world: World) -> None:
     silent_app = world.app.model_copy(update={"permission_prompt": "never"})
     phone = ready(world, shopper, app=silent_app)
 
-    delivery = world.send_push(shopper)
+    delivery = ship(world, shopper)
     world.advance(world.profile.background.push_delay)
     if world.profile.permission.initial == "granted":
         world.expect.push_outcome(phone, shopper, "shown", delivery_id=delivery)
@@ -117,7 +127,7 @@ def blocked_channel_drops_while_push_enabled_stays_true(world: World) -> None:
     phone = ready(world, shopper)
     phone.block_channel()
 
-    delivery = world.send_push(shopper)
+    delivery = ship(world, shopper)
     world.advance(world.profile.background.push_delay)
     world.expect.push_outcome(phone, shopper, "dropped", delivery_id=delivery)
     world.expect.metrics(shopper, delivery, delivered=1, opened=0)
@@ -133,13 +143,13 @@ def force_stopped_app_gets_nothing_until_opened(world: World) -> None:
     phone = ready(world, shopper)
     phone.force_stop()
 
-    lost = world.send_push(shopper)
+    lost = ship(world, shopper)
     world.expect.push_outcome(phone, shopper, "not delivered", delivery_id=lost)
     world.expect.metrics(shopper, lost, delivered=0)
 
     phone.launch()
     phone.background()
-    after = world.send_push(shopper)
+    after = ship(world, shopper)
     world.advance(world.profile.background.push_delay)
     world.expect.push_outcome(phone, shopper, "shown", delivery_id=after)
 
@@ -150,7 +160,7 @@ def oem_battery_saver_delays_the_push(world: World) -> None:
     shopper = world.shopper()
     phone = ready(world, shopper)
 
-    delivery = world.send_push(shopper)
+    delivery = ship(world, shopper)
     world.expect.push_outcome(phone, shopper, "delayed", delivery_id=delivery)
     world.expect.metrics(shopper, delivery, delivered=0)
 
@@ -173,9 +183,9 @@ def doze_holds_normal_priority_until_a_maintenance_window(world: World) -> None:
     phone.doze()
 
     normal = {"android": {"message": {"android": {"priority": "normal"}}}}
-    held = world.send_push(shopper, custom_payload=normal)
+    held = ship(world, shopper, custom_payload=normal)
     world.expect.push_outcome(phone, shopper, "delayed", delivery_id=held)
-    urgent = world.send_push(shopper, data={"order_number": "1002"})
+    urgent = ship(world, shopper, data={"order_number": "1002"})
     world.advance(world.profile.background.push_delay)
     world.expect.push_outcome(phone, shopper, "shown", delivery_id=urgent)
 
@@ -193,9 +203,9 @@ def offline_device_gets_what_its_provider_stored(world: World) -> None:
     device = ready(world, shopper)
     device.go_offline()
 
-    first = world.send_push(shopper, data={"order_number": "1001"})
+    first = ship(world, shopper, data={"order_number": "1001"})
     world.advance(minutes=5)
-    second = world.send_push(shopper, data={"order_number": "1002"})
+    second = ship(world, shopper, data={"order_number": "1002"})
     world.expect.push_outcome(
         device, shopper, "stored until online", delivery_id=second
     )
@@ -227,12 +237,12 @@ def uninstalled_app_never_sees_the_push(world: World) -> None:
     phone = ready(world, shopper)
     phone.uninstall()
 
-    accepted = world.send_push(shopper)
+    accepted = ship(world, shopper)
     world.expect.push_outcome(phone, shopper, "never", delivery_id=accepted)
     world.expect.metrics(shopper, accepted, delivered=0)
 
     world.advance(world.profile.token.invalidation_lag)
-    world.send_push(shopper)
+    ship(world, shopper)
     person = world.expect.profile(shopper)
     left = [d.token for d in world.workspace.devices.of(person)]
     world.require(not left, f"the dead token should be pruned, found {left}")
@@ -251,9 +261,9 @@ def blocked_site_notifications_kill_the_subscription(world: World) -> None:
     endpoint = browser.subscription["endpoint"]
     browser.set_notifications(False)
 
-    skipped = world.send_push(shopper)
+    skipped = ship(world, shopper)
     world.require(not sent_to(world, shopper, skipped), "push_enabled is false")
-    world.send_push(shopper, to=endpoint)
+    ship(world, shopper, to=endpoint)
     world.expect.no_push(browser, shopper)
     person = world.expect.profile(shopper)
     left = [d.token for d in world.workspace.devices.of(person)]

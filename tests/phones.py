@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness.device.phone import EmulatedPhone
 from harness.world import World
+
+ORDER = {"order_number": "1001", "items": "your order"}
 
 
 def ready(world: World) -> EmulatedPhone:
@@ -15,3 +19,8 @@ def ready(world: World) -> EmulatedPhone:
     phone.log_in(world.shopper())
     phone.background()
     return phone
+
+
+def ship(world: World, **options: Any) -> str:
+    """Send the order-shipped transactional push to the shopper; its delivery id."""
+    return world.send_push(world.shopper(), "order-shipped", data=ORDER, **options)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 
 from harness.world import World
-from tests.phones import ready
+from tests.phones import ready, ship
 
 MakeWorld = Callable[..., World]
 
@@ -26,7 +26,7 @@ def test_android_override_lowers_the_priority_and_keeps_token_and_keys(
         }
     }
 
-    delivery = world.send_push(world.shopper(), custom_payload=payload)
+    delivery = ship(world, custom_payload=payload)
 
     [item] = phone.inbox.items
     sent = json.loads(item.notification.raw)
@@ -45,7 +45,7 @@ def test_ios_override_is_merged_into_the_apns_json(make_world: MakeWorld) -> Non
     phone = ready(world)
     payload = {"ios": {"aps": {"sound": "chime.caf"}, "CIO-Delivery-ID": "forged"}}
 
-    delivery = world.send_push(world.shopper(), custom_payload=payload)
+    delivery = ship(world, custom_payload=payload)
 
     [item] = phone.inbox.items
     sent = json.loads(item.notification.raw)
@@ -59,6 +59,6 @@ def test_the_other_platforms_part_is_ignored(make_world: MakeWorld) -> None:
     phone = ready(world)
     payload = {"android": {"message": {"android": {"priority": "normal"}}}}
 
-    world.send_push(world.shopper(), custom_payload=payload)
+    ship(world, custom_payload=payload)
 
     assert phone.inbox.items[0].notification.priority == "high"

@@ -14,7 +14,7 @@ from harness.device.phone import EmulatedPhone
 from harness.device.tray import DOZE_WINDOW
 from harness.errors import Unsupported
 from harness.world import World
-from tests.phones import ready
+from tests.phones import ready, ship
 
 MakeWorld = Callable[..., World]
 
@@ -173,7 +173,7 @@ def test_android_reports_delivered_for_a_push_the_os_drops(
     phone = ready(world)
     phone.set_notifications(False)
 
-    delivery = world.send_push(world.shopper())
+    delivery = ship(world)
 
     assert phone.inbox.outcomes() == [Outcome.DROPPED]
     assert delivered(world) == [delivery]
@@ -186,7 +186,7 @@ def test_ios_reports_no_delivered_for_a_push_the_os_drops(
     phone = ready(world)
     phone.set_notifications(False)
 
-    world.send_push(world.shopper())
+    ship(world)
 
     assert phone.inbox.outcomes() == [Outcome.DROPPED]
     assert delivered(world) == []
@@ -242,7 +242,7 @@ def test_timeline_names_each_outcome_a_push_went_through(
     world = make_world("android-14-pixel")
     phone = ready(world)
     phone.go_offline()
-    world.send_push(world.shopper())
+    ship(world)
     world.advance(timedelta(minutes=10))
     phone.go_online()
 
