@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from .apps import AppProfile
 from .campaigns import Campaign
 from .clock import DEFAULT_START, Clock
@@ -181,7 +183,7 @@ class World:
         if response.status_code != 200:
             raise ScenarioError(
                 f"the App API refused the transactional push to {owner.role}: "
-                f"{response.status_code} {response.text}"
+                f"{response.status_code} {_api_error(response)}"
             )
         delivery_id: str = response.json()["delivery_id"]
         return delivery_id
@@ -276,3 +278,13 @@ class World:
         """Stop the scenario with a usage error if ``condition`` is false."""
         if not condition:
             raise ScenarioError(message)
+
+
+def _api_error(response: httpx.Response) -> str:
+    """Return the App API's error text, as written (``{"meta": {"error": ...}}``)."""
+    try:
+        meta = response.json().get("meta")
+    except ValueError:
+        return response.text
+    error = meta.get("error") if isinstance(meta, dict) else None
+    return error if isinstance(error, str) else response.text

@@ -68,6 +68,7 @@ def provisional_push_is_shown_quietly(world: World) -> None:
     quiet_app = world.app.model_copy(update={"provisional_on_ios": True})
     phone = ready(world, shopper, app=quiet_app)
 
+    world.expect.profile(shopper)  # the token is sent to on the person's profile
     skipped = ship(world, shopper)
     world.require(not sent_to(world, shopper, skipped), "push_enabled is false")
     delivery = ship(world, shopper, to=phone.token)
@@ -259,6 +260,7 @@ def blocked_site_notifications_kill_the_subscription(world: World) -> None:
     shopper = world.shopper()
     browser = ready(world, shopper)
     endpoint = browser.subscription["endpoint"]
+    world.expect.profile(shopper)  # the endpoint is sent to on the person's profile
     browser.set_notifications(False)
 
     skipped = ship(world, shopper)
