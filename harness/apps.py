@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -19,6 +21,7 @@ from pydantic import (
 )
 
 from .errors import UnknownName
+from .faults import FaultName
 from .files import Duration, load_directory, load_model
 
 __all__ = ["AppProfile", "find_app", "load_app", "load_apps"]
@@ -39,7 +42,12 @@ class Identify(_Strict):
 
 
 class Sdk(_Strict):
-    """SDK settings the app passes at initialisation."""
+    """SDK settings the app passes at initialisation.
+
+    ``generation`` picks the SDK line the build ships: ``current`` is iOS 4.x
+    and Android 4.x over Data Pipelines; ``legacy`` is iOS 2.x and Android 3.x
+    over Track API v1.
+    """
 
     @field_validator("flush_interval")
     @classmethod
@@ -50,6 +58,7 @@ class Sdk(_Strict):
             )
         return value
 
+    generation: Literal["current", "legacy"] = "current"
     flush_at: Annotated[int, Field(ge=1, le=1000)] = 20
     flush_interval: Duration = timedelta(seconds=30)
     track_lifecycle: bool = True
@@ -58,13 +67,50 @@ class Sdk(_Strict):
     cdn_host: str = "cdp.customer.io/v1"
 
 
-class Events(_Strict):
-    """The event names the app sends for each shopping action."""
+Property = Literal["sku", "name", "price", "currency", "qty", "items", "cart_total"]
+PROPERTIES: tuple[Property, ...] = (
+    "sku", "name", "price", "currency", "qty", "items", "cart_total",
+)  # fmt: skip
 
-    product_viewed: str = "product_viewed"
-    add_to_cart: str = "added_to_cart"
-    checkout_started: str = "checkout_started"
-    order_completed: str = "order_completed"
+
+def _event_shorthand(value: object) -> object:
+    return {"name": value} if isinstance(value, str) else value
+
+
+class EventSpec(_Strict):
+    """One shopping action's event: its name, properties and who sends it.
+
+    ``properties`` lists what the app puts on the event (default: everything it
+    knows of the product and cart); ``sent_by: backend`` means the shop's server
+    tracks it at the moment it happens, not the app. A plain string is the name.
+    """
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    properties: tuple[Property, ...] = PROPERTIES
+    sent_by: Literal["app", "backend"] = "app"
+
+    def pick(self, values: dict[str, object]) -> dict[str, object]:
+        """Return the properties of ``values`` this event carries."""
+        return {k: v for k, v in values.items() if k in self.properties}
+
+
+_Event = Annotated[EventSpec, BeforeValidator(_event_shorthand)]
+
+
+class Events(_Strict):
+    """The events the app sends for each shopping action."""
+
+    product_viewed: _Event = EventSpec(name="product_viewed")
+    add_to_cart: _Event = EventSpec(name="added_to_cart")
+    checkout_started: _Event = EventSpec(name="checkout_started")
+    order_completed: _Event = EventSpec(name="order_completed")
+
+
+def _unique_faults(faults: tuple[str, ...]) -> tuple[str, ...]:
+    repeated = sorted({f for f in faults if faults.count(f) > 1})
+    if repeated:
+        raise ValueError(f"{', '.join(repeated)} listed twice; list each fault once")
+    return faults
 
 
 class AppProfile(_Strict):
@@ -77,6 +123,7 @@ class AppProfile(_Strict):
     build: int = 1
     sdk: Sdk = Sdk()
     identify: Identify | None = Identify()
+    anonymous_activity: Literal["carry_over", "discard"] = "carry_over"
     permission_prompt: Literal["first_launch", "after_login", "never"] = "after_login"
     provisional_on_ios: bool = False
     logout: Literal["clear_identify", "nothing"] = "clear_identify"
@@ -84,6 +131,7 @@ class AppProfile(_Strict):
     web_handoff: Literal["alias", "none"] = "alias"
     events: Events = Events()
     deep_links: dict[str, str] = {"cart": "shop://cart"}
+    faults: Annotated[tuple[FaultName, ...], AfterValidator(_unique_faults)] = ()
 
     @field_validator("name")
     @classmethod
@@ -95,6 +143,15 @@ class AppProfile(_Strict):
                 "rename one so they match"
             )
         return value
+
+    def has_fault(self, name: FaultName) -> bool:
+        """Tell whether the field fault ``name`` is switched on for this app."""
+        return name in self.faults
+
+    def with_faults(self, names: tuple[FaultName, ...]) -> AppProfile:
+        """Return this profile with the faults ``names`` switched on as well."""
+        added = tuple(n for n in names if n not in self.faults)
+        return self.model_copy(update={"faults": self.faults + added})
 
     def identifies_on(self, moment: str) -> bool:
         """Tell whether the app calls identify at ``moment``."""

@@ -13,16 +13,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from .apps import AppProfile
+from .backend import ShopBackend
 from .campaigns import Campaign
 from .clock import DEFAULT_START, Clock
 from .device.browser import EmulatedBrowser
 from .device.context import Context
 from .device.phone import EmulatedPhone
 from .device.webapp import WebAppDevice
-from .emulator import APP_HOSTS, Emulator
+from .emulator import Emulator
 from .errors import ScenarioError
 from .expect import Expect
 from .files import load_directory
@@ -69,6 +68,14 @@ class World:
         self.env = self.emulator.create_workspace(
             "default", campaigns, ios_topic=app.bundle_id
         )
+        self.backend = ShopBackend(
+            self.emulator.http,
+            self.clock,
+            self.ids.child("backend"),
+            self.journal,
+            write_key=self.env.keys.write_key,
+            app_api_key=self.env.keys.app_api_key,
+        )
         self.context = Context(
             self.clock,
             self.ids.child("devices"),
@@ -77,6 +84,7 @@ class World:
             self.env.keys.write_key,
             self.emulator.push,
             self.env.keys.fcm_project,
+            self.backend,
         )
         self.expect = Expect(self)
         self._shoppers: dict[str, Shopper] = {}
@@ -166,27 +174,9 @@ class World:
         ``to`` names one token, which is sent to even with push disabled;
         without it every push-enabled device of the person gets it.
         """
-        body: dict[str, Any] = {
-            "transactional_message_id": message,
-            "identifiers": {"id": owner.user_id},
-            "message_data": data or {},
-        }
-        if custom_payload is not None:
-            body["custom_payload"] = custom_payload
-        if to is not None:
-            body["to"] = to
-        response = self.emulator.http.post(
-            f"https://{APP_HOSTS[0]}/v1/send/push",
-            json=body,
-            headers={"authorization": f"Bearer {self.env.keys.app_api_key}"},
+        return self.backend.send_push(
+            owner.user_id, message, data=data, custom_payload=custom_payload, to=to
         )
-        if response.status_code != 200:
-            raise ScenarioError(
-                f"the App API refused the transactional push to {owner.role}: "
-                f"{response.status_code} {_api_error(response)}"
-            )
-        delivery_id: str = response.json()["delivery_id"]
-        return delivery_id
 
     # -- time ------------------------------------------------------------------
 
@@ -278,13 +268,3 @@ class World:
         """Stop the scenario with a usage error if ``condition`` is false."""
         if not condition:
             raise ScenarioError(message)
-
-
-def _api_error(response: httpx.Response) -> str:
-    """Return the App API's error text, as written (``{"meta": {"error": ...}}``)."""
-    try:
-        meta = response.json().get("meta")
-    except ValueError:
-        return response.text
-    error = meta.get("error") if isinstance(meta, dict) else None
-    return error if isinstance(error, str) else response.text

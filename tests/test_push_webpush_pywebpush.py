@@ -18,6 +18,7 @@ import requests
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
+from harness.backend import ShopBackend
 from harness.device.browser import EmulatedBrowser
 from harness.device.context import Context
 from harness.device.inbox import Outcome
@@ -86,14 +87,24 @@ def browser(server: Server, vapid: Vapid, origin: str = CHROME) -> EmulatedBrows
     emulator = server.emulator
     assert emulator is not None
     keys = emulator.workspaces["default"].keys
+    ids = emulator.ids.child(f"conformance/{next(_BROWSERS)}")
+    backend = ShopBackend(
+        emulator.http,
+        emulator.clock,
+        ids.child("backend"),
+        emulator.journal,
+        write_key=keys.write_key,
+        app_api_key=keys.app_api_key,
+    )
     context = Context(
         emulator.clock,
-        emulator.ids.child(f"conformance/{next(_BROWSERS)}"),
+        ids,
         emulator.journal,
         emulator.http,
         keys.write_key,
         emulator.push,
         keys.fcm_project,
+        backend,
     )
     public = point(vapid.public_key)
     made = EmulatedBrowser("Chrome", context, origin=origin, vapid_public_key=public)

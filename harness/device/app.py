@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlparse
 
-from ..apps import AppProfile
+from ..apps import AppProfile, EventSpec
 from ..journal import Entry
 from .context import Context
 from .inbox import InboxItem
@@ -141,20 +141,33 @@ class ShopApp:
 
     def view(self, product: Product) -> None:
         """Open a product page."""
-        self.sdk.track(self.profile.events.product_viewed, product.properties())
+        self._track(self.profile.events.product_viewed, product.properties())
 
     def add_to_cart(self, product: Product, qty: int = 1) -> None:
         """Add a product to the cart."""
         self._action(f"added {product.name} to the cart")
-        self.sdk.track(self.profile.events.add_to_cart, product.cart_properties(qty))
+        self._track(self.profile.events.add_to_cart, product.cart_properties(qty))
+
+    def start_checkout(self, product: Product, qty: int = 1) -> None:
+        """Open the checkout for the cart."""
+        self._action("started the checkout")
+        self._identify_if("checkout")
+        self._track(self.profile.events.checkout_started, product.cart_properties(qty))
 
     def complete_order(self, product: Product, qty: int = 1) -> None:
         """Place the order for the cart."""
         self._action("completed the order")
         self._identify_if("checkout")
-        self.sdk.track(
-            self.profile.events.order_completed, product.cart_properties(qty)
-        )
+        self._track(self.profile.events.order_completed, product.cart_properties(qty))
+
+    def _track(self, spec: EventSpec, values: dict[str, Any]) -> None:
+        """Send one shopping action's event the way the app profile says."""
+        properties = spec.pick(values)
+        shopper = self.sandbox.get("shopper")
+        if spec.sent_by == "backend" and shopper is not None:
+            self.context.backend.track(shopper.user_id, spec.name, properties)
+        else:
+            self.sdk.track(spec.name, properties)
 
     # -- helpers ---------------------------------------------------------------
 
@@ -162,6 +175,9 @@ class ShopApp:
         self.sandbox.set("shopper", shopper)
         if not self.profile.identifies_on(moment):
             return
+        if self.profile.anonymous_activity == "discard" and not self.sdk.user_id:
+            # The login screen resets the SDK, so the anonymous id is new.
+            self.sdk.clear_identify()
         rule = self.profile.identify
         assert rule is not None
         identifier = shopper.user_id if rule.id == "user_id" else shopper.email

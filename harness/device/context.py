@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import httpx
 
 from ..apps import AppProfile
+from ..backend import ShopBackend
 from ..clock import Clock
 from ..ids import Ids
 from ..journal import Journal
@@ -26,6 +27,7 @@ class Context:
     write_key: str
     push: PushServices
     fcm_project: str
+    backend: ShopBackend
 
     def issue_token(
         self, profile: DeviceProfile, app: AppProfile, endpoint: PushEndpoint

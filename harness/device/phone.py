@@ -290,6 +290,10 @@ class EmulatedPhone:
         """Add a product to the cart in the app."""
         self._running().add_to_cart(product, qty)
 
+    def start_checkout(self, product: Product, qty: int = 1) -> None:
+        """Open the checkout in the app."""
+        self._running().start_checkout(product, qty)
+
     def complete_order(self, product: Product, qty: int = 1) -> None:
         """Place the order in the app."""
         self._running().complete_order(product, qty)
