@@ -85,6 +85,7 @@ class World:
             self.emulator.push,
             self.env.keys.fcm_project,
             self.backend,
+            (self.env.keys.site_id, self.env.keys.api_key),
         )
         self.expect = Expect(self)
         self._shoppers: dict[str, Shopper] = {}

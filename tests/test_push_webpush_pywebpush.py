@@ -105,6 +105,7 @@ def browser(server: Server, vapid: Vapid, origin: str = CHROME) -> EmulatedBrows
         emulator.push,
         keys.fcm_project,
         backend,
+        (keys.site_id, keys.api_key),
     )
     public = point(vapid.public_key)
     made = EmulatedBrowser("Chrome", context, origin=origin, vapid_public_key=public)

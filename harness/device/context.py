@@ -18,7 +18,11 @@ from ..push.services import PushServices
 
 @dataclass
 class Context:
-    """The clock, ids, journal, HTTP client and push services devices share."""
+    """The clock, ids, journal, HTTP client and push services devices share.
+
+    ``track_auth`` is the workspace's Track API site id and API key, which the
+    legacy SDKs (iOS 2.x, Android 3.x) send as Basic auth.
+    """
 
     clock: Clock
     ids: Ids
@@ -28,6 +32,7 @@ class Context:
     push: PushServices
     fcm_project: str
     backend: ShopBackend
+    track_auth: tuple[str, str]
 
     def issue_token(
         self, profile: DeviceProfile, app: AppProfile, endpoint: PushEndpoint

@@ -9,6 +9,7 @@ app on it (see :mod:`.app`) drives the SDK; the SDK never decides what is shown.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..apps import AppProfile
@@ -64,6 +65,8 @@ class EmulatedPhone:
         self.installs = 0
         self._saver: Timer | None = None
         self._device_id = context.ids.uuid4()
+        self.clock_skew = timedelta(0)
+        self.timezone = "America/New_York"
 
     # -- what the SDK asks the OS ----------------------------------------------
 
@@ -82,8 +85,12 @@ class EmulatedPhone:
             "app_build": str(app.build),
             "bundle_id": app.bundle_id,
             "locale": "en-US",
-            "timezone": "America/New_York",
+            "timezone": self.timezone,
         }
+
+    def now(self) -> datetime:
+        """Return the time the phone's own clock shows (true time plus its skew)."""
+        return self.context.clock.now() + self.clock_skew
 
     def push_enabled(self) -> bool:
         """Tell what the SDK reports: only full authorization counts on iOS."""

@@ -175,7 +175,7 @@ class MobileSdk:
                 "deliveryId": delivery_id,
             },
             "messageId": self.ids.uuid4(),
-            "timestamp": _iso(self.clock.now()),
+            "timestamp": _iso(self.device.now()),
             "type": "track",
         }
         try:
@@ -274,7 +274,7 @@ class MobileSdk:
         envelope: dict[str, Any] = {
             "type": kind,
             "messageId": self.ids.uuid4(),
-            "timestamp": _iso(self.clock.now()),
+            "timestamp": _iso(self.device.now()),
             "anonymousId": self.anonymous_id,
             "context": self._context(),
             "integrations": {},
@@ -332,7 +332,7 @@ class MobileSdk:
             return None
         body = {
             "batch": batch,
-            "sentAt": _iso(self.clock.now()),
+            "sentAt": _iso(self.device.now()),
             "writeKey": self.config.write_key,
         }
         raw = json.dumps(body, separators=(",", ":")).encode()
