@@ -2,15 +2,20 @@
 
 A shop's backend does what an app should not be trusted with: it tracks the
 purchase the moment payment clears (Data Pipelines ``POST /v1/track`` with the
-write key, as Customer.io's server libraries do) and sends transactional pushes
-(App API ``POST /v1/send/push``). Devices reach it through their
+write key, as Customer.io's server libraries do), sends transactional pushes
+(App API ``POST /v1/send/push``), keeps manual segments (Track API ``POST
+/api/v1/segments/{id}/add_customers`` with the site id and API key) and
+triggers broadcasts (App API ``POST /v1/campaigns/{id}/triggers``). Devices
+reach it through their
 :class:`~harness.device.context.Context`; scenarios through ``world.send_push``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -25,10 +30,11 @@ logger = logging.getLogger(__name__)
 
 PIPELINES = "cdp.customer.io/v1"
 APP_API = "api.customer.io"
+TRACK_API = "track.customer.io"
 
 
 class ShopBackend:
-    """One shop's server, holding its workspace's write key and App API key."""
+    """One shop's server, holding its workspace's keys: Pipelines, App and Track."""
 
     def __init__(
         self,
@@ -39,9 +45,12 @@ class ShopBackend:
         *,
         write_key: str,
         app_api_key: str,
+        site_id: str,
+        api_key: str,
     ) -> None:
         self.http, self.clock, self.ids, self.journal = http, clock, ids, journal
         self.write_key, self.app_api_key = write_key, app_api_key
+        self.site_id, self.api_key = site_id, api_key
 
     def track(self, user_id: str, event: str, properties: dict[str, Any]) -> None:
         """Track ``event`` for ``user_id`` now, as a server library would."""
@@ -102,6 +111,101 @@ class ShopBackend:
         delivery_id: str = response.json()["delivery_id"]
         return delivery_id
 
+    def add_to_segment(self, segment_id: str, user_ids: Iterable[str]) -> None:
+        """Add people, by user id, to a manual segment through the Track API."""
+        ids = list(user_ids)
+        segment = quote(segment_id, safe="")
+        response = self.http.post(
+            f"https://{TRACK_API}/api/v1/segments/{segment}/add_customers",
+            json={"ids": ids},
+            auth=(self.site_id, self.api_key),
+        )
+        self._note(
+            "segment",
+            f"shop backend added {', '.join(ids)} to manual segment {segment_id}: "
+            f"{response.status_code}",
+        )
+        if response.status_code != 200:
+            raise ScenarioError(
+                f"the Track API refused to add {', '.join(ids)} to manual segment "
+                f"{segment_id}: {response.status_code} {response.text}"
+            )
+
+    def trigger_broadcast(
+        self,
+        broadcast: int | str,
+        data: dict[str, Any] | None = None,
+        ids: Iterable[str] | None = None,
+        *,
+        emails: Iterable[str] | None = None,
+        per_user_data: list[dict[str, Any]] | None = None,
+        recipients: dict[str, Any] | None = None,
+        id_ignore_missing: bool = False,
+        email_ignore_missing: bool = False,
+        email_add_duplicates: bool = False,
+    ) -> int:
+        """Trigger an API-triggered broadcast through the App API; return its id.
+
+        ``broadcast`` is its number, or its name, which is looked up first with
+        ``GET /v1/broadcasts``. Without ``ids``, ``emails``, ``per_user_data``
+        or ``recipients`` it reaches the broadcast's own audience; ``data`` is
+        ``trigger`` in its templates. A broadcast takes one trigger every 10
+        seconds: advance the clock between two.
+        """
+        broadcast = self._broadcast_id(broadcast)
+        body: dict[str, Any] = {"data": data or {}}
+        listed = {"ids": ids, "emails": emails}
+        body.update({k: list(v) for k, v in listed.items() if v is not None})
+        named = {"per_user_data": per_user_data, "recipients": recipients}
+        body.update({k: v for k, v in named.items() if v is not None})
+        flags = {
+            "id_ignore_missing": id_ignore_missing,
+            "email_ignore_missing": email_ignore_missing,
+            "email_add_duplicates": email_add_duplicates,
+        }
+        body.update({k: True for k, v in flags.items() if v})
+        response = self.http.post(
+            f"https://{APP_API}/v1/campaigns/{broadcast}/triggers",
+            json=body,
+            headers={"authorization": f"Bearer {self.app_api_key}"},
+        )
+        self._note(
+            "broadcast",
+            f"shop backend triggered broadcast {broadcast}: {response.status_code}",
+        )
+        if response.status_code != 200:
+            raise ScenarioError(
+                f"the App API refused to trigger broadcast {broadcast}: "
+                f"{response.status_code} {_detail(response)}"
+            )
+        trigger_id: int = response.json()["id"]
+        return trigger_id
+
+    def _broadcast_id(self, broadcast: int | str) -> int:
+        if isinstance(broadcast, int) or broadcast.isdigit():
+            return int(broadcast)
+        response = self.http.get(
+            f"https://{APP_API}/v1/broadcasts",
+            headers={"authorization": f"Bearer {self.app_api_key}"},
+        )
+        if response.status_code != 200:
+            raise ScenarioError(
+                f"the App API refused to list broadcasts, to find {broadcast!r}: "
+                f"{response.status_code} {_detail(response)}"
+            )
+        listed = response.json()["broadcasts"]
+        for found in listed:
+            if str(found["name"]).lower() == broadcast.lower():
+                return int(found["id"])
+        names = ", ".join(f"{b['id']} ({b['name']})" for b in listed) or "none"
+        raise ScenarioError(
+            f"no broadcast is named {broadcast!r}; the workspace declares {names}. "
+            "Trigger one of these, or add it under fixtures/broadcasts/."
+        )
+
+    def _note(self, kind: str, text: str) -> None:
+        self.journal.record(Entry(self.clock.now(), "backend", kind, text))
+
 
 def _api_error(response: httpx.Response) -> str:
     """Return the App API's error text, as written (``{"meta": {"error": ...}}``)."""
@@ -111,3 +215,14 @@ def _api_error(response: httpx.Response) -> str:
         return response.text
     error = meta.get("error") if isinstance(meta, dict) else None
     return error if isinstance(error, str) else response.text
+
+
+def _detail(response: httpx.Response) -> str:
+    """Return a broadcast route's error text (``{"errors": [{"detail": ...}]}``)."""
+    try:
+        errors = response.json().get("errors")
+    except ValueError:
+        return response.text
+    first = errors[0] if isinstance(errors, list) and errors else None
+    detail = first.get("detail") if isinstance(first, dict) else None
+    return detail if isinstance(detail, str) else response.text

@@ -26,6 +26,8 @@ import httpx
 from .appapi import AppContext
 from .appapi import create_app as app_api
 from .campaigns import Campaign, CampaignEngine, Journey
+from .campaigns.broadcast import Broadcast
+from .campaigns.broadcaster import Broadcaster
 from .clock import Clock
 from .delivery import Messenger, Sender
 from .errors import UnknownName
@@ -71,7 +73,7 @@ class Plan:
 
 @dataclass
 class HostedWorkspace:
-    """A workspace with its keys, campaign engine and outbound messenger."""
+    """A workspace with its keys, campaign engine, broadcasts and messenger."""
 
     workspace: Workspace
     keys: Keys
@@ -79,16 +81,18 @@ class HostedWorkspace:
     messenger: Messenger
     push_credentials: Credentials
     plan: Plan = field(repr=False)
+    broadcaster: Broadcaster = field(repr=False)
 
 
 class Emulator:
     """Hold workspaces and push services, reachable through :attr:`http`.
 
     ``campaigns`` and ``ios_topic`` are what :meth:`create_workspace` gives a
-    workspace when the call names none. With ``journal_per_workspace`` each
-    workspace writes its own journal, so two workspaces that happen to use the
-    same anonymous id or token never show up in each other's timelines; the push
-    services keep writing :attr:`journal`.
+    workspace when the call names none; every workspace sends the
+    ``transactional`` messages and can trigger the ``broadcasts``. With
+    ``journal_per_workspace`` each workspace writes its own journal, so two
+    workspaces that happen to use the same anonymous id or token never show up
+    in each other's timelines; the push services keep writing :attr:`journal`.
     """
 
     def __init__(
@@ -101,10 +105,12 @@ class Emulator:
         ios_topic: str = DEFAULT_IOS_TOPIC,
         journal_per_workspace: bool = False,
         transactional: Iterable[TransactionalMessage] = (),
+        broadcasts: Iterable[Broadcast] = (),
         foreign_tokens: bool = False,
     ) -> None:
         self.clock, self.ids, self.journal = clock, ids, journal
         self.transactional = tuple(transactional)
+        self.broadcasts = tuple(broadcasts)
         self.campaigns = tuple(campaigns)
         self.ios_topic = ios_topic
         self.journal_per_workspace = journal_per_workspace
@@ -132,7 +138,9 @@ class Emulator:
         hosted = self.hosted_for_app_key(app_api_key)
         if hosted is None:
             return None
-        return AppContext(hosted.workspace, hosted.messenger, self.transactional)
+        return AppContext(
+            hosted.workspace, hosted.messenger, self.transactional, hosted.broadcaster
+        )
 
     def create_workspace(
         self,
@@ -191,7 +199,10 @@ class Emulator:
         self.push.provision(credentials)
         messenger = Messenger(workspace, self._senders(credentials, plan))
         engine = CampaignEngine(workspace, list(plan.campaigns), messenger)
-        hosted = HostedWorkspace(workspace, keys, engine, messenger, credentials, plan)
+        broadcaster = Broadcaster(workspace, messenger, self.broadcasts)
+        hosted = HostedWorkspace(
+            workspace, keys, engine, messenger, credentials, plan, broadcaster
+        )
         self.workspaces[name] = hosted
         return hosted
 

@@ -1,6 +1,13 @@
-"""The emulated App API: transactional push and the lookups assertions use."""
+"""The emulated App API: transactional push, broadcast triggers and lookups."""
 
-from .errors import AppApiError, BadRequest, NotFound, TooLarge, Unauthorized
+from .errors import (
+    AppApiError,
+    BadRequest,
+    NotFound,
+    TooLarge,
+    Unauthorized,
+    Unprocessable,
+)
 from .routes import AppContext, Directory, create_app
 
 __all__ = [
@@ -11,5 +18,6 @@ __all__ = [
     "NotFound",
     "TooLarge",
     "Unauthorized",
+    "Unprocessable",
     "create_app",
 ]

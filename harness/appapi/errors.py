@@ -6,10 +6,11 @@ Exception tree::
     ├── Unauthorized     401: no bearer key, or one no workspace holds
     ├── BadRequest       400: a body, field or query parameter is wrong
     ├── NotFound         404: the person, message or delivery does not exist
-    └── TooLarge         413: the body is over the documented size
+    ├── TooLarge         413: the body is over the documented size
+    └── Unprocessable    422: a broadcast trigger's keys or values are wrong
 
-Domain errors from the workspace and the transactional model are mapped onto
-these by :mod:`harness.appapi.routes`, and nowhere else.
+Domain errors from the workspace, the transactional model and the broadcaster
+are mapped onto statuses by :mod:`harness.appapi.routes`, and nowhere else.
 """
 
 from __future__ import annotations
@@ -45,3 +46,9 @@ class TooLarge(AppApiError):
     """Raised when a request body is over the App API's 1 MB limit."""
 
     status = 413
+
+
+class Unprocessable(AppApiError):
+    """Raised when a broadcast trigger mistypes a key or value, or mixes audiences."""
+
+    status = 422

@@ -1,9 +1,17 @@
-"""The App API as an ASGI app: transactional push and the lookups tests assert with.
+"""The App API as an ASGI app: transactional push, broadcasts and lookups.
 
 Every route needs ``Authorization: Bearer <App API key>``; a missing or unknown
-key is 401. Errors read ``{"meta": {"error": "..."}}``::
+key is 401. Errors read ``{"meta": {"error": "..."}}``, except on the broadcast
+routes, which answer ``{"errors": [{"detail": "...", "status": "..."}]}``
+as Customer.io documents for them (see :mod:`.triggers`)::
 
     POST /v1/send/push                     send a transactional push
+    POST /v1/campaigns/{id}/triggers       trigger an API-triggered broadcast
+    GET  /v1/campaigns/{id}/triggers/{trigger_id}          its status
+    GET  /v1/campaigns/{id}/triggers/{trigger_id}/errors   its errors
+    GET  /v1/broadcasts                    the declared broadcasts
+    GET  /v1/broadcasts/{id}               one broadcast
+    GET  /v1/broadcasts/{id}/triggers      a broadcast's triggers
     GET  /v1/customers?email=              people with that email
     GET  /v1/customers/{id}/attributes     one person: attributes and devices
     POST /v1/customers/attributes          up to 100 people at once
@@ -13,10 +21,14 @@ key is 401. Errors read ``{"meta": {"error": "..."}}``::
     POST /v1/send/{email,sms,whatsapp,inbox_message,in_app}
                                            kept as deliveries, not delivered
 
-Not emulated, so a suite that needs them runs against a live workspace: rate
-limits (10 requests/s, 100/s on sends), ``sa_live_`` service-account tokens
-with ``X-Workspace-Id``, exports, and delivering anything but push (the other
-send routes keep the message on the person, marked as kept, and send nothing).
+A broadcast is triggered at most once every 10 seconds (429 inside that), as
+documented; the rules are :mod:`harness.campaigns.broadcaster`'s. Not emulated,
+so a suite that needs them runs against a live workspace: the other rate limits
+(10 requests/s, 100/s on sends), ``sa_live_`` service-account tokens with
+``X-Workspace-Id``, exports, broadcasts' ``data_file_url``, the other broadcast
+routes (metrics, actions, messages), the legacy ``/v1/api/campaigns/{id}/triggers``
+path, and delivering anything but push (the other send routes keep the message
+on the person, marked as kept, and send nothing).
 """
 
 from __future__ import annotations
@@ -30,11 +42,19 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 
+from ..campaigns.broadcaster import (
+    Broadcaster,
+    RateLimited,
+    Trigger,
+    TriggerFailed,
+    UnknownBroadcast,
+    UnknownTrigger,
+)
 from ..delivery import Messenger
 from ..transactional import Transactional, TransactionalMessage, UnknownMessage
 from ..wire.asgi import Handler, Reply, application, route, unmatched_text
 from ..workspace import Person, UnknownPerson, Workspace, WorkspaceError
-from . import wire
+from . import triggers, wire
 from .errors import AppApiError, BadRequest, NotFound, Unauthorized
 
 logger = logging.getLogger(__name__)
@@ -49,30 +69,46 @@ NO_KEY = (
 
 @dataclass(frozen=True)
 class AppContext:
-    """What one App API key opens: a workspace, its messenger and its messages."""
+    """What one App API key opens: a workspace, its messenger and its messages.
+
+    ``broadcaster`` triggers the workspace's broadcasts; without one, none is
+    declared.
+    """
 
     workspace: Workspace
     messenger: Messenger
     messages: tuple[TransactionalMessage, ...] = ()
+    broadcaster: Broadcaster | None = None
 
 
 Directory = Callable[[str], AppContext | None]
 Endpoint = Callable[[AppContext, Request, bytes], Document]
+Shape = Callable[[int, str], Document]
 
 
 def create_app(directory: Directory) -> Starlette:
     """Build the App API over the workspaces ``directory`` finds by App API key."""
 
-    def serve(endpoint: Endpoint) -> Handler:
+    def serve(endpoint: Endpoint, shape: Shape = _meta) -> Handler:
         def handle(request: Request, raw: bytes) -> Reply:
-            reply = _answer(directory, endpoint, request, raw)
+            reply = _answer(directory, endpoint, request, raw, shape)
             logger.debug("%s %s -> %s", request.method, request.url.path, reply.status)
             return reply
 
         return handle
 
+    trigger = "/v1/campaigns/{broadcast_id}/triggers"
+    as_errors = triggers.error_body
     routes = [
         route("/v1/send/push", serve(_send_push)),
+        route(trigger, serve(_trigger, as_errors)),
+        route(f"{trigger}/{{trigger_id}}", serve(_status, as_errors), "GET"),
+        route(f"{trigger}/{{trigger_id}}/errors", serve(_errors, as_errors), "GET"),
+        route("/v1/broadcasts", serve(_broadcasts, as_errors), "GET"),
+        route("/v1/broadcasts/{broadcast_id}", serve(_broadcast, as_errors), "GET"),
+        route(
+            "/v1/broadcasts/{broadcast_id}/triggers", serve(_listed, as_errors), "GET"
+        ),
         *(
             route(f"/v1/send/{channel}", serve(_recorded(channel)))
             for channel in wire.RECORDED
@@ -92,7 +128,11 @@ def create_app(directory: Directory) -> Starlette:
 
 
 def _answer(
-    directory: Directory, endpoint: Endpoint, request: Request, raw: bytes
+    directory: Directory,
+    endpoint: Endpoint,
+    request: Request,
+    raw: bytes,
+    shape: Shape,
 ) -> Reply:
     try:
         key = wire.bearer_key(request.headers.get("authorization"))
@@ -100,12 +140,21 @@ def _answer(
         if context is None:
             raise Unauthorized(NO_KEY)
         return _json(200, endpoint(context, request, raw))
-    except AppApiError as error:
-        return _error(error.status, str(error))
-    except (UnknownPerson, UnknownMessage) as error:
-        return _error(404, str(error))
-    except WorkspaceError as error:
-        return _error(400, str(error))
+    except (AppApiError, WorkspaceError) as error:
+        status = _status_of(error)
+        return _json(status, shape(status, str(error)))
+
+
+def _status_of(error: AppApiError | WorkspaceError) -> int:
+    """Map a refusal to its status; only this layer knows HTTP."""
+    if isinstance(error, AppApiError):
+        return error.status
+    missing = (UnknownPerson, UnknownMessage, UnknownBroadcast, UnknownTrigger)
+    if isinstance(error, missing):
+        return 404
+    if isinstance(error, RateLimited):
+        return 429
+    return 422 if isinstance(error, TriggerFailed) else 400
 
 
 # -- endpoints -------------------------------------------------------------------
@@ -126,6 +175,54 @@ def _recorded(channel: str) -> Endpoint:
         return wire.queued_body(sender.record(identifier, channel, subject, text))
 
     return send
+
+
+def _trigger(context: AppContext, request: Request, raw: bytes) -> Document:
+    broadcast_id = triggers.number(request.path_params["broadcast_id"], "broadcast_id")
+    call = triggers.trigger(broadcast_id, raw)
+    return triggers.created_body(_broadcaster(context).trigger(call))
+
+
+def _status(context: AppContext, request: Request, raw: bytes) -> Document:
+    return triggers.status_body(_trigger_of(context, request))
+
+
+def _errors(context: AppContext, request: Request, raw: bytes) -> Document:
+    query = request.query_params
+    start = triggers.errors_start(query.get("start"))
+    limit = triggers.errors_limit(query.get("limit"))
+    return triggers.errors_body(_trigger_of(context, request), start, limit)
+
+
+def _listed(context: AppContext, request: Request, raw: bytes) -> Document:
+    broadcast_id = triggers.number(request.path_params["broadcast_id"], "broadcast_id")
+    made = _broadcaster(context).triggers_of(broadcast_id)
+    return {"triggers": [triggers.status_body(t) for t in made]}
+
+
+def _broadcasts(context: AppContext, request: Request, raw: bytes) -> Document:
+    declared = _broadcaster(context).broadcasts.values()
+    return {"broadcasts": [triggers.broadcast_body(b) for b in declared]}
+
+
+def _broadcast(context: AppContext, request: Request, raw: bytes) -> Document:
+    broadcast_id = triggers.number(request.path_params["broadcast_id"], "broadcast_id")
+    found = _broadcaster(context).find(broadcast_id)
+    return {"broadcast": triggers.broadcast_body(found)}
+
+
+def _trigger_of(context: AppContext, request: Request) -> Trigger:
+    path = request.path_params
+    broadcast_id = triggers.number(path["broadcast_id"], "broadcast_id")
+    trigger_id = triggers.number(path["trigger_id"], "trigger_id")
+    return _broadcaster(context).lookup(broadcast_id, trigger_id)
+
+
+def _broadcaster(context: AppContext) -> Broadcaster:
+    # Without a broadcaster the workspace declares no broadcasts; an empty one
+    # answers every id with the same "not declared" error a real one would.
+    found = context.broadcaster
+    return found or Broadcaster(context.workspace, context.messenger, ())
 
 
 def _search(context: AppContext, request: Request, raw: bytes) -> Document:
@@ -199,8 +296,12 @@ def _person(context: AppContext, request: Request) -> Person:
 # -- replies ---------------------------------------------------------------------
 
 
+def _meta(status: int, message: str) -> Document:
+    return wire.error_body(message)
+
+
 def _error(status: int, message: str) -> Reply:
-    return _json(status, wire.error_body(message))
+    return _json(status, _meta(status, message))
 
 
 def _json(status: int, document: Document) -> Reply:

@@ -17,7 +17,8 @@ the details are named policies here and marked UNCONFIRMED:
   calls); deliveries as ``<state>_<channel>`` (``sent_push``,
   ``undeliverable_push``) and each metric as ``<metric>_<channel>``
   (``delivered_push``, ``opened_push``).
-- Messages carry ``state`` and, when nothing reached the person,
+- Messages carry ``broadcast_id`` (null unless a broadcast trigger sent it),
+  ``state`` and, when nothing reached the person,
   ``failure_message``; ``forgotten`` is true and the content null when the send
   asked for ``disable_message_retention``.
 """
@@ -90,12 +91,12 @@ def send_push(body: Document) -> SendPush:
     """Parse a ``POST /v1/send/push`` body into a typed send."""
     unknown = sorted(set(body) - set(SEND_FIELDS))
     if unknown and UNKNOWN_FIELDS_REFUSED:
-        raise BadRequest(_unknown("field", unknown[0], SEND_FIELDS))
+        raise BadRequest(unknown_text("field", unknown[0], SEND_FIELDS))
     message = body.get("transactional_message_id")
     if message is not None and not _id_like(message):
         raise BadRequest(
             "transactional_message_id must be a message's number or trigger name, "
-            f"not {_kind(message)}"
+            f"not {kind_of(message)}"
         )
     return SendPush(
         identifier=_identifier(body.get("identifiers")),
@@ -145,14 +146,14 @@ def recorded_send(channel: str, body: Document) -> tuple[Identifier, str, str]:
 def _identifier(value: object) -> Identifier:
     kinds = ("id", "email", "cio_id")
     if not isinstance(value, dict) or len(value) != 1 or set(value) - set(kinds):
-        shown = sorted(value) if isinstance(value, dict) else _kind(value)
+        shown = sorted(value) if isinstance(value, dict) else kind_of(value)
         raise BadRequest(
             "identifiers must hold exactly one of id, email or cio_id, such as "
             f'{{"id": "42"}}; got {shown}'
         )
     ((kind, name),) = value.items()
     if not _id_like(name):
-        raise BadRequest(f"identifiers.{kind} must be text, not {_kind(name)}")
+        raise BadRequest(f"identifiers.{kind} must be text, not {kind_of(name)}")
     return Identifier(kind, str(name))
 
 
@@ -160,10 +161,10 @@ def _device(value: object) -> CustomDevice | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise BadRequest(f"custom_device must be an object, not {_kind(value)}")
+        raise BadRequest(f"custom_device must be an object, not {kind_of(value)}")
     unknown = sorted(set(value) - set(DEVICE_FIELDS))
     if unknown:
-        raise BadRequest(_unknown("custom_device field", unknown[0], DEVICE_FIELDS))
+        raise BadRequest(unknown_text("custom_device field", unknown[0], DEVICE_FIELDS))
     token, platform = value.get("token"), value.get("platform")
     if not isinstance(token, str) or not isinstance(platform, str):
         raise BadRequest(
@@ -180,7 +181,7 @@ def _payload(body: Document) -> Document:
     for platform, value in payload.items():
         if not isinstance(value, dict):
             raise BadRequest(
-                f"custom_payload.{platform} must be an object, not {_kind(value)}"
+                f"custom_payload.{platform} must be an object, not {kind_of(value)}"
             )
     return payload
 
@@ -188,14 +189,14 @@ def _payload(body: Document) -> Document:
 def _text(body: Mapping[str, Any], key: str) -> str | None:
     value = body.get(key)
     if value is not None and not isinstance(value, str):
-        raise BadRequest(f"{key} must be text, not {_kind(value)}")
+        raise BadRequest(f"{key} must be text, not {kind_of(value)}")
     return value
 
 
 def _flag(body: Document, key: str, default: bool) -> bool:
     value = body.get(key, default)
     if not isinstance(value, bool):
-        raise BadRequest(f"{key} must be true or false, not {_kind(value)}")
+        raise BadRequest(f"{key} must be true or false, not {kind_of(value)}")
     return value
 
 
@@ -204,7 +205,7 @@ def _object(body: Mapping[str, Any], key: str, prefix: str = "") -> Document:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise BadRequest(f"{prefix}{key} must be an object, not {_kind(value)}")
+        raise BadRequest(f"{prefix}{key} must be an object, not {kind_of(value)}")
     return value
 
 
@@ -213,7 +214,7 @@ def _strings(body: Document, key: str) -> dict[str, str]:
     for name, value in values.items():
         if not isinstance(value, str):
             raise BadRequest(
-                f"{key}.{name} is {_kind(value)}; every {key} value must be text, "
+                f"{key}.{name} is {kind_of(value)}; every {key} value must be text, "
                 "so quote it"
             )
     return values
@@ -243,7 +244,7 @@ def id_type(raw: str | None) -> str:
     """Return the ``id_type`` query parameter, ``id`` when absent."""
     value = raw or "id"
     if value not in ID_TYPES:
-        raise BadRequest(_unknown("id_type", value, ID_TYPES))
+        raise BadRequest(unknown_text("id_type", value, ID_TYPES))
     return value
 
 
@@ -433,6 +434,7 @@ def message_body(
         "recipient": _recipient(delivery),
         "subject": subject,
         "campaign": delivery.campaign,
+        "broadcast_id": _broadcast_id(delivery),
         "transactional_message_id": _template_id(record),
         "state": state.value,
         "metrics": _metrics(delivery, state),
@@ -498,6 +500,11 @@ def _settled_at(delivery: Delivery) -> datetime:
     return delivery.created_at
 
 
+def _broadcast_id(delivery: Delivery) -> int | None:
+    mark = delivery.data.get("broadcast")
+    return mark.get("broadcast_id") if isinstance(mark, dict) else None
+
+
 def _template_id(record: Record | None) -> int | None:
     return record.message.id if record and record.message else None
 
@@ -543,7 +550,8 @@ def _id_like(value: object) -> bool:
     return isinstance(value, str | int) and not isinstance(value, bool) and value != ""
 
 
-def _unknown(what: str, name: str, known: tuple[str, ...]) -> str:
+def unknown_text(what: str, name: str, known: tuple[str, ...]) -> str:
+    """Say that ``name`` is no ``what`` the API takes, with the nearest known one."""
     near = difflib.get_close_matches(name, known, n=1)
     hint = f"did you mean {near[0]}? " if near else ""
     return (
@@ -551,7 +559,8 @@ def _unknown(what: str, name: str, known: tuple[str, ...]) -> str:
     )
 
 
-def _kind(value: object) -> str:
+def kind_of(value: object) -> str:
+    """Name a JSON value's type for an error message: an object, text, null."""
     names = {
         dict: "an object",
         list: "a list",

@@ -5,7 +5,8 @@
 ``/api/``, ``/push/events``,           Track API (``harness.track``)
 ``/unsubscribe/``
 ``/v1/send/``, ``/v1/customers``,      App API (``harness.appapi``)
-``/v1/messages``
+``/v1/messages``, ``/v1/campaigns``,
+``/v1/broadcasts``
 any other ``/v1/``                     Pipelines API, as the SDKs call it
 ``/webpush/{vendor host}/``            the emulated Web Push services
                                        (``harness.push.webpush``)
@@ -73,7 +74,10 @@ class Mount:
 
 CONTROL = Mount("control API", ("/_harness",))
 TRACK = Mount("Track API", ("/api/", "/push/events", "/unsubscribe/"))
-APP = Mount("App API", ("/v1/send/", "/v1/customers", "/v1/messages"))
+APP = Mount(
+    "App API",
+    ("/v1/send/", "/v1/customers", "/v1/messages", "/v1/campaigns", "/v1/broadcasts"),
+)
 PIPELINES = Mount("Pipelines API", ("/v1/",))
 MOUNTS = (CONTROL, TRACK, APP, PIPELINES)
 WEB_PUSH = Mount("Web Push", (webpush.SERVED_PREFIX + "/",))

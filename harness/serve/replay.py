@@ -271,6 +271,7 @@ def emulator_for(options: ServeOptions, clock: Clock) -> Emulator:
         ios_topic=options.ios_topic,
         journal_per_workspace=True,
         transactional=options.transactional,
+        broadcasts=options.broadcasts,
         foreign_tokens=True,
     )
     for name in options.workspaces:

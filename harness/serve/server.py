@@ -40,6 +40,7 @@ from hypercorn.config import Config
 from hypercorn.typing import Framework
 
 from ..campaigns import Campaign
+from ..campaigns.broadcast import Broadcast, load_broadcasts
 from ..emulator import DEFAULT_IOS_TOPIC, Emulator
 from ..files import load_directory
 from ..transactional import TransactionalMessage, load_transactional
@@ -75,7 +76,8 @@ class ServeOptions:
     None binds 127.0.0.1 with an open control API; any address given, even
     127.0.0.1, puts the control API behind a bearer token (a random one unless
     ``token`` is given, which guards it on loopback too). ``project`` is the
-    folder whose ``fixtures/transactional/`` the App API sends from.
+    folder whose ``fixtures/transactional/`` and ``fixtures/broadcasts/`` the App
+    API sends from.
 
     ``state`` always keeps the CA. With ``persist`` it also keeps the requests
     in ``state.sqlite`` (``harness serve --state DIR``), and a start replays
@@ -91,6 +93,7 @@ class ServeOptions:
     seed: int | str = 0
     campaigns: tuple[Campaign, ...] = ()
     transactional: tuple[TransactionalMessage, ...] = ()
+    broadcasts: tuple[Broadcast, ...] = ()
     ios_topic: str = DEFAULT_IOS_TOPIC
     cert_names: tuple[str, ...] = ()
     token: str | None = None
@@ -131,7 +134,7 @@ class ServeOptions:
 
 
 def project_options(project: Path, **given: Any) -> ServeOptions:
-    """Return options that serve ``project``'s campaigns and transactional messages.
+    """Return options that serve ``project``'s campaigns, messages and broadcasts.
 
     Raises ConfigError, listing every problem, if a campaign file is wrong.
     """
@@ -139,9 +142,11 @@ def project_options(project: Path, **given: Any) -> ServeOptions:
     campaigns = load_directory(folder, Campaign) if folder.is_dir() else {}
     messages = project / "fixtures" / "transactional"
     transactional = load_transactional(messages) if messages.is_dir() else []
+    broadcasts = project / "fixtures" / "broadcasts"
     return ServeOptions(
         campaigns=tuple(campaigns.values()),
         transactional=tuple(transactional),
+        broadcasts=tuple(load_broadcasts(broadcasts) if broadcasts.is_dir() else ()),
         project=project,
         **given,
     )
