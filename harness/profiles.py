@@ -21,17 +21,19 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
     ValidationInfo,
     model_validator,
 )
 
-from .errors import UnknownName
+from .errors import ConfigError, Problem, UnknownName
 from .files import (
     Duration,
     format_duration,
     load_directory,
     load_model,
     parse_duration,
+    problems_of,
     rule_problems,
 )
 
@@ -59,7 +61,7 @@ Platform = Literal["ios", "android", "web"]
 Capability = Literal[
     "native_app", "web_push", "home_screen_install", "provisional_auth",
     "runtime_permission", "force_stop", "doze", "notification_channels",
-    "delays_push",
+    "delays_push", "receives_push",
 ]  # fmt: skip
 PermissionModel = Literal[
     "ios_authorization", "android_runtime", "android_default_on", "web_notification"
@@ -77,6 +79,11 @@ _STEM = "file_stem"
 _T = TypeVar("_T")
 
 _SERVICE_FOR = {"ios": "apns", "android": "fcm", "web": "webpush"}
+_PUSH_ID = {
+    "apns": "an APNs token",
+    "fcm": "an FCM token",
+    "webpush": "a push subscription",
+}
 # Android release -> API levels; 12L shipped as API 32 with release "12".
 _ANDROID_API = {
     8: (26, 27), 9: (28,), 10: (29,), 11: (30,), 12: (31, 32), 13: (33,),
@@ -151,11 +158,18 @@ class _Section(BaseModel):
 
 
 class PushSettings(_Section):
-    """The push service a device registers with, and where its sends go."""
+    """The push service a device registers with, and where its sends go.
+
+    ``play_services: false`` marks an Android phone sold without Google Play
+    services (Huawei since 2019): FCM cannot register an app on it, so it
+    never gets a push token. Unset means the platform's usual: present on
+    Android, not applicable elsewhere.
+    """
 
     service: Literal["apns", "fcm", "webpush"]
     environment: Literal["sandbox", "production"] | None = None
     endpoint_origin: _Origin | None = None
+    play_services: bool | None = None
 
 
 class PermissionSettings(_Section):
@@ -228,14 +242,38 @@ class DeviceProfile(_Section):
         return hash(self.name)
 
     @property
+    def os_name(self) -> str:
+        """Return the OS as people name it: iOS, iPadOS, Android or the platform."""
+        if self.platform == "ios":
+            return "iPadOS" if self.kind == "tablet" else "iOS"
+        return "Android" if self.platform == "android" else self.platform
+
+    @property
     def major_version(self) -> int:
         """Return the first number of the OS version: 17 for ``17.5``."""
         return int(self.os_version.split(".")[0])
 
     @property
+    def play_services(self) -> bool:
+        """Tell whether the phone has Google Play services, which FCM needs."""
+        return self.platform == "android" and self.push.play_services is not False
+
+    @property
     def has_runtime_prompt(self) -> bool:
         """Tell whether the app can show a notification permission prompt."""
         return self.permission.prompt == "in_app"
+
+    def upgraded(self, os_version: str, api_level: int | None = None) -> DeviceProfile:
+        """Return this device after an OS upgrade to ``os_version``, re-validated.
+
+        What the version decides moves with it: the API level (when the
+        release has only one), the permission model (Android 13 brings
+        POST_NOTIFICATIONS, so android_default_on becomes android_runtime),
+        the capabilities, the Appium platformVersion and the version named in
+        the title. Raises ConfigError naming the upgrade when the result
+        breaks a rule or the version is not newer than the current one.
+        """
+        return _upgrade(self, os_version, api_level)
 
     def supports(self, capability: str) -> bool:
         """Tell whether the profile lists ``capability``; a typo raises ValueError."""
@@ -309,6 +347,12 @@ def _push_rules(p: DeviceProfile, rule: _Rule) -> None:
         "push.endpoint_origin",
         f"only webpush has an endpoint origin and {p.platform} uses {wanted}; "
         "remove it.",
+    )
+    rule(
+        p.push.play_services is not None and p.platform != "android",
+        "push.play_services",
+        f"only android phones have Google Play services and {p.platform} uses "
+        f"{wanted}; remove play_services.",
     )
 
 
@@ -397,6 +441,22 @@ def _permission_model(p: DeviceProfile) -> tuple[PermissionModel | None, str]:
 
 
 def _capability_rules(p: DeviceProfile, rule: _Rule) -> None:
+    for capability, wanted, reason in _implied(p):
+        listed = capability in p.capabilities
+        rule(
+            wanted and not listed,
+            "capabilities",
+            f"lacks {capability}, yet {reason}; add it.",
+        )
+        rule(
+            listed and not wanted,
+            "capabilities",
+            f"lists {capability}, yet {reason}; remove it.",
+        )
+
+
+def _implied(p: DeviceProfile) -> list[tuple[str, bool, str]]:
+    """Return each capability the other fields decide: wanted or not, and why."""
     # Capabilities follow what the other rules allow, so advice never conflicts.
     native, service = p.platform != "web", _SERVICE_FOR[p.platform]
     model = _permission_model(p)[0] or p.permission.model
@@ -410,6 +470,7 @@ def _capability_rules(p: DeviceProfile, rule: _Rule) -> None:
         ("web_push", not native, f"{p.platform} profiles receive {service}"),
         ("runtime_permission", runtime, prompt),
         ("provisional_auth", provisional, quiet),
+        _receives_push(p, service),
     ]
     android, api = p.platform == "android", p.api_level or 0
     level = f"{p.platform} API level {api}" if android else p.platform
@@ -426,18 +487,17 @@ def _capability_rules(p: DeviceProfile, rule: _Rule) -> None:
         implied.append(("home_screen_install", False, f"{p.platform} has no web app"))
     elif p.permission.requires_home_screen:
         implied.append(("home_screen_install", True, f"{_HOME_SCREEN} is true"))
-    for capability, wanted, reason in implied:
-        listed = capability in p.capabilities
-        rule(
-            wanted and not listed,
-            "capabilities",
-            f"lacks {capability}, yet {reason}; add it.",
+    return implied
+
+
+def _receives_push(p: DeviceProfile, service: str) -> tuple[str, bool, str]:
+    if p.platform == "android" and p.push.play_services is False:
+        return (
+            "receives_push",
+            False,
+            "push.play_services is false, so FCM can issue no token",
         )
-        rule(
-            listed and not wanted,
-            "capabilities",
-            f"lists {capability}, yet {reason}; remove it.",
-        )
+    return "receives_push", True, f"{p.platform} profiles get {_PUSH_ID[service]}"
 
 
 def _provisional_allowed(p: DeviceProfile) -> bool:
@@ -458,6 +518,81 @@ def _background_rules(p: DeviceProfile, rule: _Rule) -> None:
         "background kills come from an OEM battery saver and battery_saver is "
         "none; set battery_saver, or kills_background_after to null.",
     )
+
+
+_FRESH_PERMISSION = {
+    "android_runtime": {"initial": "not_determined", "prompt": "in_app"},
+    "android_default_on": {"initial": "granted", "prompt": "none"},
+}
+
+
+def _upgrade(p: DeviceProfile, version: str, api_level: int | None) -> DeviceProfile:
+    label = f"{p.name} upgraded to {p.os_name} {version}"
+    problems = _upgrade_problems(p, version, label)
+    if api_level is None and p.platform == "android":
+        api_level = _only_api_level(version)
+        if api_level is None and not problems:
+            problems.append(
+                Problem(
+                    label,
+                    "api_level",
+                    f"Android {version} has more than one API level; pass "
+                    "api_level to name the one the phone gets.",
+                )
+            )
+    if problems:
+        raise ConfigError(problems)
+    draft = p.model_copy(update={"os_version": version, "api_level": api_level})
+    data = draft.model_dump(mode="json")
+    wanted = _permission_model(draft)[0]
+    if wanted is not None and wanted != p.permission.model:
+        data["permission"] |= {"model": wanted, **_FRESH_PERMISSION.get(wanted, {})}
+    decided = {capability: on for capability, on, _ in _implied(draft)}
+    kept = [c for c in p.capabilities if decided.get(c, True)]
+    data["capabilities"] = kept + [
+        c for c in _CAPABILITIES if decided.get(c) and c not in kept
+    ]
+    data["title"] = re.sub(
+        rf"\b({p.os_name}) {re.escape(p.os_version)}\b", rf"\1 {version}", p.title
+    )
+    if "appium:platformVersion" in data["appium"]:
+        data["appium"]["appium:platformVersion"] = version
+    try:
+        return DeviceProfile.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(problems_of(error, label, DeviceProfile)) from None
+
+
+def _upgrade_problems(p: DeviceProfile, version: str, label: str) -> list[Problem]:
+    if not re.fullmatch(r"\d+(\.\d+)*", version):
+        return [
+            Problem(
+                label,
+                "os_version",
+                f"{version!r} is not a version; pass dotted digits like "
+                '"17.5" or "14".',
+            )
+        ]
+    if _version_key(version) > _version_key(p.os_version):
+        return []
+    return [
+        Problem(
+            label,
+            "os_version",
+            f"{p.os_name} {version} is not newer than the {p.os_version} the "
+            "phone runs; an OS upgrade only moves forward, so pass a later "
+            "version (or use another profile for an older OS).",
+        )
+    ]
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def _only_api_level(version: str) -> int | None:
+    levels = _ANDROID_API.get(_version_key(version)[0], ())
+    return levels[0] if len(levels) == 1 else None
 
 
 def load_profile(path: Path) -> DeviceProfile:

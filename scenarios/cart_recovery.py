@@ -15,7 +15,7 @@ from harness import World, scenario
 HALF_HOUR, HOUR = timedelta(minutes=30), timedelta(minutes=60)
 
 
-@scenario(needs=["native_app"])
+@scenario(needs=["native_app", "receives_push"])
 def anonymous_web_cart_reaches_the_app(world: World) -> None:
     """A cart filled anonymously in the mobile browser comes back as an app push."""
     shopper, bundle = world.shopper(), world.catalog["bundle"]
@@ -81,7 +81,7 @@ def order_completed_stops_the_reminder(world: World) -> None:
     world.expect.no_push(device, shopper)
 
 
-@scenario(needs=["native_app"])
+@scenario(needs=["native_app", "receives_push"])
 def reinstall_before_the_send_reaches_the_new_install(world: World) -> None:
     """Reinstalled before the send: the push reaches the phone through the new token."""
     shopper, bundle = world.shopper(), world.catalog["bundle"]

@@ -41,7 +41,7 @@ def sent_to(world: World, shopper: Shopper, delivery_id: str) -> list[str]:
     return [token for d in found for token in d.tokens]
 
 
-@scenario
+@scenario(needs=["receives_push"])
 def push_is_shown_and_counted(world: World) -> None:
     """A push to a backgrounded app is shown; delivered and opened are counted once."""
     shopper = world.shopper()
@@ -56,7 +56,7 @@ def push_is_shown_and_counted(world: World) -> None:
     world.expect.metrics(shopper, delivery, delivered=1, opened=1)
 
 
-@scenario(needs=["provisional_auth"])
+@scenario(needs=["provisional_auth", "receives_push"])
 def provisional_push_is_shown_quietly(world: World) -> None:
     """Provisional authorization: the push lands quietly in Notification Center.
 
@@ -76,7 +76,7 @@ def provisional_push_is_shown_quietly(world: World) -> None:
     world.expect.metrics(shopper, delivery, delivered=1, opened=0)
 
 
-@scenario(needs=["native_app"])
+@scenario(needs=["native_app", "receives_push"])
 def notifications_turned_off_in_settings_drop_the_push(world: World) -> None:
     """Turned off in Settings while the app sleeps: sent anyway, dropped by the OS.
 
@@ -95,7 +95,7 @@ def notifications_turned_off_in_settings_drop_the_push(world: World) -> None:
     world.expect.metrics(shopper, delivery, delivered=on_receipt, opened=0)
 
 
-@scenario(needs=["native_app"])
+@scenario(needs=["native_app", "receives_push"])
 def app_that_never_asks_depends_on_the_os(world: World) -> None:
     """An app that never asks for permission: shown on old Android, silent elsewhere.
 
@@ -117,7 +117,7 @@ def app_that_never_asks_depends_on_the_os(world: World) -> None:
         world.expect.no_push(phone, shopper)
 
 
-@scenario(needs=["notification_channels"])
+@scenario(needs=["notification_channels", "receives_push"])
 def blocked_channel_drops_while_push_enabled_stays_true(world: World) -> None:
     """The SDK's notification channel is blocked: dropped, yet counted as delivered.
 
@@ -137,7 +137,7 @@ def blocked_channel_drops_while_push_enabled_stays_true(world: World) -> None:
     world.require(enabled == [True], f"push_enabled should stay true, was {enabled}")
 
 
-@scenario(needs=["force_stop"])
+@scenario(needs=["force_stop", "receives_push"])
 def force_stopped_app_gets_nothing_until_opened(world: World) -> None:
     """Force-stopped: the provider accepts, the phone gets nothing until a launch."""
     shopper = world.shopper()
@@ -155,7 +155,7 @@ def force_stopped_app_gets_nothing_until_opened(world: World) -> None:
     world.expect.push_outcome(phone, shopper, "shown", delivery_id=after)
 
 
-@scenario(needs=["delays_push"])
+@scenario(needs=["delays_push", "receives_push"])
 def oem_battery_saver_delays_the_push(world: World) -> None:
     """The OEM battery saver holds a backgrounded app's push for the profile's delay."""
     shopper = world.shopper()
@@ -172,7 +172,7 @@ def oem_battery_saver_delays_the_push(world: World) -> None:
     world.expect.metrics(shopper, delivery, delivered=1)
 
 
-@scenario(needs=["doze"])
+@scenario(needs=["doze", "receives_push"])
 def doze_holds_normal_priority_until_a_maintenance_window(world: World) -> None:
     """Doze: a normal-priority push waits for a maintenance window, high does not.
 
@@ -197,7 +197,7 @@ def doze_holds_normal_priority_until_a_maintenance_window(world: World) -> None:
     world.expect.metrics(shopper, held, delivered=1)
 
 
-@scenario
+@scenario(needs=["receives_push"])
 def offline_device_gets_what_its_provider_stored(world: World) -> None:
     """Two pushes while offline: APNs keeps only the newer, FCM and Web Push both."""
     shopper = world.shopper()
@@ -226,7 +226,7 @@ def offline_device_gets_what_its_provider_stored(world: World) -> None:
         )
 
 
-@scenario(needs=["native_app"])
+@scenario(needs=["native_app", "receives_push"])
 def uninstalled_app_never_sees_the_push(world: World) -> None:
     """Uninstalled: accepted for a while, shown never; then unregistered and pruned.
 

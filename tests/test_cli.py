@@ -33,7 +33,7 @@ permission:
   provisional: true
   prompt: in_app
 token: {rotates_on: [reinstall, restore], invalidation_lag: 2w}
-capabilities: [native_app, runtime_permission, provisional_auth]
+capabilities: [native_app, runtime_permission, provisional_auth, receives_push]
 """
 CHROME = """\
 name: desktop-chrome
@@ -46,7 +46,7 @@ kind: desktop
 push: {service: webpush, endpoint_origin: "https://fcm.googleapis.com"}
 permission: {model: web_notification, initial: not_determined, prompt: in_app}
 token: {rotates_on: [clear_data], invalidation_lag: 0s}
-capabilities: [web_push]
+capabilities: [web_push, receives_push]
 """
 APP = "name: reference\ntitle: Reference shop\nbundle_id: com.example.shop\n"
 CATALOG = "products:\n  socks: {sku: SOCK-1, name: Socks, price: 9.5}\n"
@@ -105,9 +105,9 @@ def test_profiles_lists_name_platform_os_push_and_capabilities(
         exit 0
         --- stdout
         name            platform  os    push     capabilities
-        desktop-chrome  web       12    webpush  web_push
+        desktop-chrome  web       12    webpush  web_push, receives_push
         ios-17-iphone   ios       17.5  apns     native_app, runtime_permission,
-                                                 provisional_auth
+                                                 provisional_auth, receives_push
         --- stderr
         """)
 
@@ -157,7 +157,7 @@ def test_validate_lists_every_problem_of_every_file_and_exits_2(
         fixtures/campaigns/welcome.yaml: trigger: is required; add it.
         fixtures/catalog.yaml: products.socks.name: is required; add it.
         fixtures/catalog.yaml: products.socks.price: is required; add it.
-        scenarios/typo.py: fails_on_phones.needs: 'native' is not a capability; use one of native_app, web_push, home_screen_install, provisional_auth, runtime_permission, force_stop, doze, notification_channels, delays_push.
+        scenarios/typo.py: fails_on_phones.needs: 'native' is not a capability; use one of native_app, web_push, home_screen_install, provisional_auth, runtime_permission, force_stop, doze, notification_channels, delays_push, receives_push.
 
         6 problems in 5 files; fix them and run harness validate again.
         --- stderr
@@ -375,7 +375,7 @@ def test_run_exits_with_pytests_status_and_prints_the_matrix(project: Path) -> N
         columns: 1 browses  2 fails_on_phones
 
         skipped (1 cell):
-          - fails_on_phones needs native_app; desktop-chrome has web_push
+          - fails_on_phones needs native_app; desktop-chrome has web_push, receives_push
 
         failed (1 cell):
           scenarios/shop.py::fails_on_phones[ios-17-iphone]

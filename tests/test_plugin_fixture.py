@@ -26,5 +26,5 @@ def test_harness_world_names_an_unknown_profile(harness_world) -> None:  # type:
 
     from harness import UnknownName
 
-    with pytest.raises(UnknownName, match="known device profiles: android-10-oneplus"):
+    with pytest.raises(UnknownName, match="known device profiles: android-10-huawei"):
         harness_world("pixel-99")

@@ -21,6 +21,7 @@ from harness.profiles import (
 
 SHIPPED = Path(__file__).resolve().parents[1] / "device-profiles"
 SHIPPED_NAMES = [
+    "android-10-huawei",
     "android-10-oneplus",
     "android-12-samsung",
     "android-13-xiaomi",
@@ -137,7 +138,8 @@ def test_unknown_key_is_reported_with_a_guess(profiles_dir: Path) -> None:
     path = write(profiles_dir, "ios-17-iphone", data)
     assert problems_of(path) == [
         "device-profiles/ios-17-iphone.yaml: push.enviroment: unknown key; did you "
-        "mean environment? Allowed here: service, environment, endpoint_origin."
+        "mean environment? Allowed here: service, environment, endpoint_origin, "
+        "play_services."
     ]
 
 
@@ -187,6 +189,7 @@ def test_rules_between_fields_are_all_reported_together(profiles_dir: Path) -> N
         "api_level",
         "permission.prompt",
         "permission.requires_home_screen",
+        "capabilities",
         "capabilities",
         "capabilities",
         "background.kills_background_after",
@@ -239,7 +242,7 @@ def test_webpush_requires_an_endpoint_origin(profiles_dir: Path) -> None:
 
 def test_capabilities_must_match_what_the_profile_implies(profiles_dir: Path) -> None:
     data = shipped("ios-16-4-safari-webapp")
-    data["capabilities"] = ["web_push", "native_app"]
+    data["capabilities"] = ["web_push", "native_app", "receives_push"]
     path = write(profiles_dir, "ios-16-4-safari-webapp", data)
     assert problems_of(path) == [
         "device-profiles/ios-16-4-safari-webapp.yaml: capabilities: lists "
@@ -349,3 +352,122 @@ def test_format_duration_uses_the_largest_whole_unit() -> None:
 def test_profile_hashes_by_name_despite_its_appium_dict() -> None:
     profiles = load_profiles(SHIPPED)
     assert len(set(profiles.values())) == len(SHIPPED_NAMES)
+
+
+def test_a_phone_without_play_services_receives_no_push() -> None:
+    huawei = find_profile(load_profiles(SHIPPED), "android-10-huawei")
+    assert huawei.push.service == "fcm"
+    assert not huawei.play_services
+    assert not huawei.supports("receives_push")
+
+
+def test_every_other_shipped_profile_receives_push() -> None:
+    profiles = load_profiles(SHIPPED)
+    receiving = sorted(n for n, p in profiles.items() if p.supports("receives_push"))
+    assert receiving == [n for n in SHIPPED_NAMES if n != "android-10-huawei"]
+
+
+def test_play_services_belongs_to_android_only(profiles_dir: Path) -> None:
+    data = shipped("ios-17-iphone")
+    data["push"]["play_services"] = True
+    path = write(profiles_dir, "ios-17-iphone", data)
+    assert problems_of(path) == [
+        "device-profiles/ios-17-iphone.yaml: push.play_services: only android "
+        "phones have Google Play services and ios uses apns; remove play_services."
+    ]
+
+
+def test_receives_push_is_refused_without_play_services(profiles_dir: Path) -> None:
+    data = shipped("android-10-huawei")
+    data["capabilities"].append("receives_push")
+    path = write(profiles_dir, "android-10-huawei", data)
+    assert problems_of(path) == [
+        "device-profiles/android-10-huawei.yaml: capabilities: lists receives_push, "
+        "yet push.play_services is false, so FCM can issue no token; remove it."
+    ]
+
+
+def test_receives_push_is_required_of_a_phone_that_gets_a_token(
+    profiles_dir: Path,
+) -> None:
+    data = shipped("android-14-pixel")
+    data["capabilities"].remove("receives_push")
+    path = write(profiles_dir, "android-14-pixel", data)
+    assert problems_of(path) == [
+        "device-profiles/android-14-pixel.yaml: capabilities: lacks receives_push, "
+        "yet android profiles get an FCM token; add it."
+    ]
+
+
+def test_upgrade_to_android_13_brings_post_notifications() -> None:
+    samsung = find_profile(load_profiles(SHIPPED), "android-12-samsung")
+
+    upgraded = samsung.upgraded("13")
+
+    assert (upgraded.os_version, upgraded.api_level) == ("13", 33)
+    assert upgraded.permission.model == "android_runtime"
+    assert upgraded.permission.initial == "not_determined"
+    assert upgraded.has_runtime_prompt
+    assert upgraded.supports("runtime_permission")
+    assert upgraded.title == "Samsung Galaxy S21, One UI 4 on Android 13"
+    assert upgraded.appium["appium:platformVersion"] == "13"
+    assert (samsung.os_version, samsung.permission.model) == (
+        "12",
+        "android_default_on",
+    )
+
+
+def test_upgrade_of_an_iphone_keeps_its_rules_and_renames_the_version() -> None:
+    iphone = find_profile(load_profiles(SHIPPED), "ios-17-iphone")
+
+    upgraded = iphone.upgraded("18.0")
+
+    assert upgraded.title == "iPhone 15 Pro, iOS 18.0"
+    assert upgraded.capabilities == iphone.capabilities
+    assert upgraded.permission == iphone.permission
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "api_level", "problem"),
+    [
+        (
+            "ios-17-iphone",
+            "16.2",
+            None,
+            "ios-17-iphone upgraded to iOS 16.2: os_version: iOS 16.2 is not newer "
+            "than the 17.5 the phone runs; an OS upgrade only moves forward, so "
+            "pass a later version (or use another profile for an older OS).",
+        ),
+        (
+            "ios-17-iphone",
+            "18",
+            34,
+            "ios-17-iphone upgraded to iOS 18: api_level: api_level applies only "
+            "to android, not ios; remove it.",
+        ),
+        (
+            "android-10-oneplus",
+            "12",
+            None,
+            "android-10-oneplus upgraded to Android 12: api_level: Android 12 has "
+            "more than one API level; pass api_level to name the one the phone gets.",
+        ),
+        (
+            "android-12-samsung",
+            "13",
+            31,
+            "android-12-samsung upgraded to Android 13: api_level: Android 13 is API "
+            "level 33, not 31; fix api_level or os_version.",
+        ),
+    ],
+    ids=["older", "api-level-on-ios", "ambiguous-api-level", "wrong-api-level"],
+)
+def test_impossible_upgrade_is_refused_naming_the_rule(
+    name: str, version: str, api_level: int | None, problem: str
+) -> None:
+    profile = find_profile(load_profiles(SHIPPED), name)
+
+    with pytest.raises(ConfigError) as caught:
+        profile.upgraded(version, api_level)
+
+    assert [str(p) for p in caught.value.problems] == [problem]

@@ -4,6 +4,12 @@ The phone owns what the real OS owns: whether notifications may be shown, the
 push token of each install, whether the app runs, is backgrounded or was
 force-stopped, and what happened to every push that reached it (its inbox). The
 app on it (see :mod:`.app`) drives the SDK; the SDK never decides what is shown.
+
+It also plays the app's whole life on the device: install, launch, update in
+place, restore onto a new phone, clear data, uninstall, and the phone's own
+reboots, OS upgrades, clock and time zone. A token is handed to the app at each
+cold start; a first registration needs the network and, on Android, Google Play
+services.
 """
 
 from __future__ import annotations
@@ -11,10 +17,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..apps import AppProfile
 from ..clock import Timer
-from ..errors import ScenarioError, Unsupported
+from ..errors import ConfigError, ScenarioError, Unsupported
+from ..files import format_duration
 from ..journal import Entry, plural, short_token
 from ..profiles import DeviceProfile
 from ..push.notification import Notification
@@ -63,8 +71,11 @@ class EmulatedPhone:
         self.token: str | None = None
         self.tokens_seen: list[str] = []
         self.installs = 0
+        self.restored_from: str | None = None
         self._saver: Timer | None = None
         self._device_id = context.ids.uuid4()
+        self._installed_at = context.clock.now()
+        self._new_stack = False
         self.clock_skew = timedelta(0)
         self.timezone = "America/New_York"
 
@@ -115,6 +126,7 @@ class EmulatedPhone:
         )
         self.permission = self.profile.permission.initial
         self.state = "not_running"
+        self._installed_at = self.context.clock.now()
         self._log(
             "install",
             f"installed {app.name} {app.version}; notifications "
@@ -123,7 +135,12 @@ class EmulatedPhone:
         return self.app
 
     def launch(self) -> None:
-        """Start the app (cold start) or bring it to the foreground."""
+        """Start the app (cold start) or bring it to the foreground.
+
+        A cold start hands the app its push token. A first registration needs
+        the network (the token comes once the phone is online) and, on
+        Android, Google Play services (without them it never comes).
+        """
         app = self._app()
         if self._saver is not None:
             self._saver.cancel()
@@ -138,24 +155,65 @@ class EmulatedPhone:
         self.state = "foreground"
         self._log("launch", "app launched (cold start)")
         app.started()
-        if self.token is None or self.token not in self.tokens_seen:
-            self.token = self._issue_token()
-            self.tokens_seen.append(self.token)
-        else:
-            self._renew_if_expired(self.token)
-        app.token_ready(self.token)
+        self._hand_token(app)
 
-    def _renew_if_expired(self, token: str) -> None:
-        current = self.context.app_active(self.profile, token)
-        if current != token:
-            self.token = current
-            self.tokens_seen.append(current)
+    def _hand_token(self, app: ShopApp) -> None:
+        """Give the running app its token, registering for a new one if due."""
+        held = self.token
+        if held is not None and not self._token_due():
+            renewed = self.online and self._renew_if_expired(held)
+            app.token_ready(self.token or held, generated=renewed)
+            return
+        if not self._can_register():
+            return
+        # A new push stack's library fetches the token the update left it;
+        # no generation callback fires for it (field report FR-06).
+        generated = not self._new_stack
+        if self._new_stack and held is not None:
+            self.context.unregister_token(self.profile, held)
+        self._new_stack = False
+        token = self.token = self._issue_token()
+        self.tokens_seen.append(token)
+        app.token_ready(token, generated=generated)
+
+    def _token_due(self) -> bool:
+        """Tell whether the next hand-over needs a registration with the service."""
+        token = self.token
+        return token is None or token not in self.tokens_seen or self._new_stack
+
+    def _can_register(self) -> bool:
+        """Tell whether the push service can register the app now; say why not."""
+        if self.profile.platform == "android" and not self.profile.play_services:
             self._log(
                 "token",
-                f"FCM expired idle token {short_token(token)} (270 days without "
-                "the app); onNewToken gives a new one",
-                token=current,
+                "FirebaseMessaging.getToken() failed with SERVICE_NOT_AVAILABLE: "
+                "this phone has no Google Play services, so FCM cannot register "
+                "the app and it gets no push token",
             )
+            return False
+        if not self.online:
+            service = "APNs" if self.profile.push.service == "apns" else "FCM"
+            self._log(
+                "token",
+                f"no network: registering with {service} for a push token needs "
+                "it; the token comes once the phone is online",
+            )
+            return False
+        return True
+
+    def _renew_if_expired(self, token: str) -> bool:
+        current = self.context.app_active(self.profile, token)
+        if current == token:
+            return False
+        self.token = current
+        self.tokens_seen.append(current)
+        self._log(
+            "token",
+            f"FCM expired idle token {short_token(token)} (270 days without "
+            "the app); onNewToken gives a new one",
+            token=current,
+        )
+        return True
 
     def background(self) -> None:
         """Send the app to the background (home button)."""
@@ -174,6 +232,11 @@ class EmulatedPhone:
         self.state = state
         if self.app is not None:
             self.app.sdk.stop()
+
+    def _kill(self) -> None:
+        """End the app's process, leaving a force-stopped app force-stopped."""
+        stopped = self.state == "force_stopped"
+        self._end_process("force_stopped" if stopped else "not_running")
 
     def _battery_kill(self) -> None:
         if self.state == "background":
@@ -229,12 +292,145 @@ class EmulatedPhone:
         lost = f"; {plural(queued, 'unsent event')} lost with it" if queued else ""
         self._log("uninstall", f"app uninstalled; storage wiped{lost}")
         self.app, self.state = None, "not_installed"
+        self.restored_from, self._new_stack = None, False
 
     def reinstall(self, app: AppProfile | None = None) -> ShopApp:
         """Uninstall and install again: new storage, new anonymous id, new token."""
         profile = app or self._app().profile
         self.uninstall()
         return self.install(profile)
+
+    def update_app(
+        self, profile: AppProfile | None = None, *, new_token: bool = False
+    ) -> ShopApp:
+        """Update the app in place to a new build; its storage stays.
+
+        The OS ends a running app for the update, and the next launch runs the
+        new build: ``profile`` (maybe a new SDK major), by default the same app
+        one build on. The sandbox (the SDK's ids, queue and stored token) is
+        kept. ``new_token`` is a build that moves to a new push stack: the next
+        launch gets a new token, which the new library fetches rather than
+        generates, and the old one dies after the profile's invalidation lag.
+        """
+        app = self._app()
+        old = app.profile
+        new = profile or old.model_copy(update={"build": old.build + 1})
+        if new.bundle_id != old.bundle_id:
+            raise ScenarioError(
+                f"{new.name} is {new.bundle_id}, not {old.bundle_id}; an update "
+                "keeps the app's bundle id, so uninstall() and install() it instead"
+            )
+        if self.is_running():
+            self._end_process()
+            self._log("kill", "the OS ended the running app to update it")
+        app.update(new)
+        self._new_stack = self._new_stack or new_token
+        stack = "; the new build uses a new push stack" if new_token else ""
+        self._log(
+            "update",
+            f"updated {old.name} in place from {old.version} ({old.build}) to "
+            f"{new.version} ({new.build}); storage kept{stack}",
+        )
+        return app
+
+    def restore_from(self, old: EmulatedPhone) -> ShopApp:
+        """Set this phone up from ``old``'s backup: the app and its data, no token.
+
+        An iOS device backup (iCloud or Finder) keeps the app's UserDefaults
+        and Documents: the SDK's Segment suite ``com.segment.storage.<writeKey>``
+        (userId, anonymousId, traits), ``pushDeviceToken`` in
+        ``io.customer.sdk.<bundle>.shared`` and unsent batches under
+        ``Documents/segment/<writeKey>/``. An APNs token belongs to one device,
+        so none of it comes back. Android Auto Backup keeps SharedPreferences
+        (``analytics-android-<writeKey>``, ``io.customer.sdk.<package>`` with
+        ``device_token``) and the app's files; the Firebase installation lives
+        in no-backup storage, so FCM has no token for the restored app either.
+        Either way the SDK starts with the old install's ids, queue and cached
+        token, and the first launch registers for a new token (the profile
+        must list ``restore`` in ``token.rotates_on``). ``old`` keeps its app.
+
+        Named policy: the notification permission comes back with the backup.
+        """
+        source = self._backup_source(old)
+        self.installs += 1
+        app = ShopApp(self, source.profile, self.context, install=self.installs)
+        app.sandbox.restore(source.sandbox.backup())
+        self.app, self.state = app, "not_running"
+        self.permission = self._restored_permission(old.permission)
+        self.token, self._new_stack, self.restored_from = None, False, old.name
+        self._installed_at = self.context.clock.now()
+        queued = len(app.sdk.pending())
+        self._log(
+            "restore",
+            f"set up from {old.name}'s backup: {source.profile.name} installed with "
+            f"its data ({plural(queued, 'unsent event')}); no push registration "
+            f"comes with it; notifications {self.permission.replace('_', ' ')}",
+        )
+        return app
+
+    def _backup_source(self, old: EmulatedPhone) -> ShopApp:
+        if old is self:
+            raise ScenarioError(
+                f"{self.name} cannot restore from itself; pass the old phone"
+            )
+        if self.app is not None:
+            raise ScenarioError(
+                f"{self.name} already has {self.app.profile.name} installed; a "
+                "restore sets up a phone with nothing on it, so uninstall() first"
+            )
+        if old.app is None:
+            raise ScenarioError(
+                f"{old.name} has no app installed, so its backup holds no app data; "
+                "install() the app there first"
+            )
+        if old.profile.platform != self.profile.platform:
+            raise Unsupported(
+                f"{old.name} is {old.profile.platform} and {self.name} is "
+                f"{self.profile.platform}; app data moves only between phones of "
+                "one platform, so restore onto a phone of the same platform"
+            )
+        if not self._rotates("restore"):
+            raise Unsupported(
+                f"{self.profile.name} lacks restore in token.rotates_on, yet a push "
+                "token belongs to one device; add restore to rotates_on"
+            )
+        return old.app
+
+    def _restored_permission(self, permission: str) -> str:
+        default_on = self.profile.permission.model == "android_default_on"
+        return (
+            "granted" if default_on and permission == "not_determined" else permission
+        )
+
+    def clear_data(self) -> None:
+        """Clear the app's storage (Settings > Storage > Clear data, ``pm clear``).
+
+        The process ends and the sandbox is wiped: ids, queue and cached token
+        go. Where the profile rotates on ``clear_data`` the Firebase
+        installation goes with them, so the old token dies after the
+        invalidation lag and the next launch gets a new one. Android resets
+        the app's runtime permissions with its data, so POST_NOTIFICATIONS is
+        asked for again on Android 13 and later. Android only.
+        """
+        if self.profile.platform != "android":
+            raise Unsupported(
+                f"{self.profile.name} is {self.profile.platform}, which has no Clear "
+                "data for an app; uninstall() then install() is the closest step "
+                "(Offload App keeps the data)"
+            )
+        app = self._app()
+        queued = len(app.sdk.pending())
+        self._kill()
+        app.sandbox.wipe()
+        if self.profile.permission.model == "android_runtime":
+            self.permission = self.profile.permission.initial
+        note = ""
+        if self.token is not None and self._rotates("clear_data"):
+            self.context.unregister_token(self.profile, self.token)
+            self.token, note = None, "; FCM instance id deleted"
+        self._new_stack = False
+        lost = f"; {plural(queued, 'unsent event')} lost" if queued else ""
+        self._log("clear_data", f"app data cleared: storage wiped{lost}{note}")
 
     def rotate_token(self) -> str:
         """Have the push service replace this install's token while it runs.
@@ -244,6 +440,11 @@ class EmulatedPhone:
         otherwise the new token reaches the SDK at the next launch.
         """
         app = self._app()
+        if self.profile.platform == "android" and not self.profile.play_services:
+            raise Unsupported(
+                f"{self.profile.name} has no Google Play services, so FCM holds no "
+                "token to rotate; use a profile with play_services"
+            )
         old = self.token
         if old is not None:
             self.context.unregister_token(self.profile, old)
@@ -253,7 +454,7 @@ class EmulatedPhone:
             "token", f"token rotated from {short_token(old or '-')}", token=self.token
         )
         if self.is_running() and app.profile.register_rotated_token:
-            app.token_ready(self.token)
+            app.token_ready(self.token, generated=True)
         return self.token
 
     def _rotates(self, trigger: str) -> bool:
@@ -265,15 +466,136 @@ class EmulatedPhone:
         self._log("network", "offline")
 
     def go_online(self) -> None:
-        """Get the network back: stored pushes arrive, a running SDK flushes."""
+        """Get the network back: stored pushes arrive, a running SDK flushes.
+
+        A running app still waiting for its first token (a cold start while
+        offline) registers now and passes the token to the SDK.
+        """
         self.online = True
         self._log("network", "online again")
+        app = self.app
+        if app is not None and self.is_running() and self._token_due():
+            self._hand_token(app)
         if self.token is not None:
             arrived = self.context.reconnect(self.profile, self.token)
             if arrived:
                 self._log("network", f"{plural(arrived, 'stored push')} arrived")
-        if self.app is not None and self.is_running():
-            self.app.sdk.flush()
+        if app is not None and self.is_running():
+            app.sdk.flush()
+
+    # -- the phone itself ------------------------------------------------------
+
+    def reboot(self) -> None:
+        """Restart the phone: every process ends and Doze ends.
+
+        Pushes still reach an app that merely is not running; a force-stopped
+        app stays stopped until the user opens it, as a reboot does not clear
+        Android's stopped state.
+        """
+        self._restart("rebooted")
+
+    def upgrade_os(self, version: str, api_level: int | None = None) -> None:
+        """Install an OS update and reboot into ``version`` (Android: ``api_level``).
+
+        The device profile is replaced by its upgraded copy, re-validated, so
+        an impossible upgrade (older, unknown API level, api_level on iOS) is
+        refused. From Android 12 or older to 13: an app that already showed
+        notifications keeps them (POST_NOTIFICATIONS pre-granted), one that
+        never did starts with them off until it asks, and one the user turned
+        off stays off. The token changes where the profile rotates on
+        ``os_upgrade``.
+        """
+        old = self.profile
+        try:
+            new = old.upgraded(version, api_level)
+        except ConfigError as error:
+            problems = "; ".join(f"{p.path}: {p.message}" for p in error.problems)
+            raise ScenarioError(
+                f"{self.name} cannot upgrade to {old.os_name} {version}: {problems}"
+            ) from None
+        self.profile = new
+        self._restart(
+            f"upgraded from {old.os_name} {old.os_version} to {new.os_version} and "
+            "rebooted"
+        )
+        if self.app is None:
+            return
+        if old.permission.model != new.permission.model:
+            self._meet_post_notifications()
+        if self.token is not None and self._rotates("os_upgrade"):
+            self.context.unregister_token(self.profile, self.token)
+            self.token = None
+            self._log("token", "the upgrade reset the push registration")
+
+    def _restart(self, what: str) -> None:
+        if self._saver is not None:
+            self._saver.cancel()
+            self._saver = None
+        running = self.is_running()
+        if running:
+            self._end_process()
+        notes = ["the app's process ended"] if running else []
+        if self.tray.dozing:
+            held = self.tray.wake()
+            notes.append(f"Doze is off; {plural(held, 'held push')} arrive")
+        if self.state == "force_stopped":
+            notes.append("the app stays force-stopped until it is opened")
+        self._log("reboot", "; ".join([what, *notes]))
+
+    def _meet_post_notifications(self) -> None:
+        """Give an installed app its POST_NOTIFICATIONS state on Android 13."""
+        if self.permission != "granted":
+            self._log("permission", "notifications stay off: the user turned them off")
+        elif self._showed_notifications():
+            self._log(
+                "permission",
+                "POST_NOTIFICATIONS pre-granted: the app showed notifications "
+                "before the upgrade",
+            )
+        else:
+            self.permission = "not_determined"
+            self._log(
+                "permission",
+                "the app never showed a notification, so it starts Android "
+                f"{self.profile.os_version} with notifications off until it asks",
+            )
+
+    def _showed_notifications(self) -> bool:
+        return any(
+            item.outcome.visible and item.at >= self._installed_at
+            for item in self.inbox.items
+        )
+
+    def set_clock(self, skew: timedelta) -> None:
+        """Set the phone's clock ``skew`` ahead of true time (negative: behind).
+
+        The SDK stamps each event, and each batch's ``sentAt``, with the
+        phone's time; the Pipelines API corrects the skew from the two.
+        """
+        self.clock_skew = skew
+        if not skew:
+            told = "to the right time"
+        else:
+            way = "ahead" if skew > timedelta(0) else "behind"
+            told = f"{format_duration(abs(skew))} {way}"
+        self._log("settings", f"clock set {told}")
+
+    def set_timezone(self, name: str) -> None:
+        """Move the phone to the IANA time zone ``name`` (Settings > Date & time).
+
+        Events carry it in ``context.timezone`` from now on; the iOS SDK's
+        device attributes carry it too, so the profile learns it when the
+        device is next re-sent (each cold start registers the token again).
+        """
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ScenarioError(
+                f"{name!r} is not an IANA time zone; pass a name like "
+                "'Europe/Berlin' or 'America/New_York'"
+            ) from None
+        old, self.timezone = self.timezone, name
+        self._log("settings", f"time zone changed from {old} to {name}")
 
     # -- the shopper's actions in the app --------------------------------------
 

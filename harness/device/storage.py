@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 
@@ -9,7 +10,8 @@ class Sandbox:
     """Key-value storage private to one install of one app.
 
     The SDK keeps its ids, token and unsent batches here (UserDefaults on iOS,
-    SharedPreferences and files on Android), so a relaunch keeps them and an
+    SharedPreferences and files on Android), so a relaunch and an update in
+    place keep them, a device backup carries them to a new phone, and an
     uninstall or clear-data loses them.
     """
 
@@ -31,6 +33,20 @@ class Sandbox:
     def wipe(self) -> None:
         """Forget everything, as an uninstall or clear-data does."""
         self._values.clear()
+
+    def backup(self) -> Sandbox:
+        """Return a copy of everything stored, as a device backup takes it."""
+        copied = Sandbox()
+        copied._values = copy.deepcopy(self._values)
+        return copied
+
+    def restore(self, backup: Sandbox) -> None:
+        """Replace everything stored with a copy of ``backup``'s contents."""
+        self._values = copy.deepcopy(backup._values)
+
+    def keys(self) -> list[str]:
+        """Return the stored keys, in the order they were first set."""
+        return list(self._values)
 
     def __contains__(self, key: str) -> bool:
         return key in self._values

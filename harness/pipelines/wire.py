@@ -5,6 +5,13 @@ Accepts what every real client sends: JSON or ``text/plain`` bodies, gzip
 libraries use (``/track``) and the one-letter paths of the browser and mobile SDKs
 (``/t``, ``/b``). The write key comes from Basic auth or from ``writeKey`` in the
 body. Nothing here holds state.
+
+A call's ``timestamp`` is the sender's clock, which may be wrong. Where the call
+(or its batch) also carries ``sentAt``, the sender's clock at upload, the
+timestamp is corrected as Segment documents it and as Customer.io's Pipelines
+examples show: ``timestamp = receivedAt - (sentAt - timestamp)``. A phone two
+hours fast thus stamps its events at the true time. A call without ``sentAt``
+(server libraries, backfills) keeps its timestamp as sent.
 """
 
 from __future__ import annotations
@@ -111,37 +118,44 @@ def write_key(authorization: str | None, body: dict[str, Any]) -> str | None:
 
 
 def items(kind: str, body: dict[str, Any], now: datetime) -> list[Item]:
-    """Parse a request of ``kind`` (a type, or ``batch``) into its items."""
+    """Parse a request of ``kind`` (a type, or ``batch``) into its items.
+
+    ``now`` is when the request arrived (receivedAt); each call's timestamp is
+    corrected by its own ``sentAt``, or else the batch's.
+    """
     if kind != "batch":
-        return [_item(None, kind, body, now)]
+        return [_item(None, kind, body, now, None)]
     batch = body.get("batch")
     if not isinstance(batch, list):
         raise WireError('batch requests need "batch": a list of calls')
+    sent_at = body.get("sentAt")
     parsed = []
     for index, entry in enumerate(batch):
         if not isinstance(entry, dict):
             parsed.append(Item(index, None, f"batch[{index}] is not an object", 0))
             continue
-        parsed.append(_item(index, str(entry.get("type", "")), entry, now))
+        parsed.append(_item(index, str(entry.get("type", "")), entry, now, sent_at))
     return parsed
 
 
-def _item(index: int | None, kind: str, data: dict[str, Any], now: datetime) -> Item:
+def _item(
+    index: int | None, kind: str, data: dict[str, Any], now: datetime, sent_at: Any
+) -> Item:
     size = len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
     where = "" if index is None else f"batch[{index}]: "
     try:
         if size > REQUEST_LIMIT:
             raise ValueError(f"call is {size} bytes; the limit is {REQUEST_LIMIT}")
-        call = _call(kind, data, now)
+        call = _call(kind, data, now, data.get("sentAt", sent_at))
     except ValueError as error:
         return Item(index, None, f"{where}{error}", size)
     return Item(index, call, None, size)
 
 
-def _call(kind: str, data: dict[str, Any], now: datetime) -> Call:
+def _call(kind: str, data: dict[str, Any], now: datetime, sent_at: Any) -> Call:
     if kind not in TYPES:
         raise ValueError(f"type {kind!r} is not one of {', '.join(sorted(TYPES))}")
-    caller = _caller(kind, data, now)
+    caller = _caller(kind, data, now, sent_at)
     if kind == "identify":
         return Identify(caller, _mapping(data, "traits"))
     if kind == "track":
@@ -165,7 +179,7 @@ def _call(kind: str, data: dict[str, Any], now: datetime) -> Call:
     return Group(caller, str(group), _mapping(data, "traits"))
 
 
-def _caller(kind: str, data: dict[str, Any], now: datetime) -> Caller:
+def _caller(kind: str, data: dict[str, Any], now: datetime, sent_at: Any) -> Caller:
     user_id = _identity(data, "userId")
     anonymous_id = _identity(data, "anonymousId")
     if kind != "alias" and not user_id and not anonymous_id:
@@ -178,7 +192,7 @@ def _caller(kind: str, data: dict[str, Any], now: datetime) -> Caller:
         user_id=user_id,
         anonymous_id=anonymous_id,
         message_id=str(message_id) if message_id not in (None, "") else None,
-        timestamp=_timestamp(data.get("timestamp"), now),
+        timestamp=_corrected(data.get("timestamp"), sent_at, now),
         context=_mapping(data, "context"),
     )
 
@@ -201,16 +215,32 @@ def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
     return value
 
 
-def _timestamp(value: Any, now: datetime) -> datetime:
-    if value is None:
-        return now
+def _corrected(stamped: Any, sent_at: Any, received_at: datetime) -> datetime:
+    """Return when the call happened, corrected for the sender's clock skew."""
+    if stamped is None:
+        return received_at
+    timestamp = _instant(stamped, "timestamp")
+    if sent_at is None:
+        return timestamp
+    skew = _instant(sent_at, "sentAt") - timestamp
+    try:
+        return received_at - skew
+    except OverflowError:
+        raise ValueError(
+            f'"sentAt" {sent_at!r} is {skew} after "timestamp" {stamped!r}, which '
+            "dates the call outside years 1 to 9999; send the client's clock at "
+            "upload as sentAt"
+        ) from None
+
+
+def _instant(value: Any, key: str) -> datetime:
     if not isinstance(value, str):
-        raise ValueError('"timestamp" must be an ISO-8601 string')
+        raise ValueError(f'"{key}" must be an ISO-8601 string')
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(
-            f'"timestamp" {value!r} is not ISO-8601; send e.g. 2026-03-02T09:00:00Z'
+            f'"{key}" {value!r} is not ISO-8601; send e.g. 2026-03-02T09:00:00Z'
         ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
