@@ -21,8 +21,11 @@ import pytest
 
 from .apps import load_apps
 from .campaigns import Campaign
+from .campaigns.broadcast import load_broadcasts
+from .checklist import SUITES
 from .emulator import DEFAULT_IOS_TOPIC
 from .errors import ConfigError, Problem, UnknownName
+from .faults import FAULTS
 from .files import load_directory, shown
 from .people import load_catalog
 from .profiles import Capability, DeviceProfile, load_profiles
@@ -39,6 +42,8 @@ from .scripts import Scenario, collect
 from .serve import ServeError, Server, project_options
 from .serve.banner import banner, exports
 from .serve.readback import read_back
+from .tracking import load_plan
+from .transactional import load_transactional
 
 __all__ = ["main"]
 
@@ -46,7 +51,11 @@ logger = logging.getLogger(__name__)
 
 WIDTH = 88
 BAD_INPUT = 2
-_FLAGS = {"device profile": "--profiles", "app profile": "--app"}
+_FLAGS = {
+    "device profile": "--profiles",
+    "app profile": "--app",
+    "field fault": "--fault",
+}
 _ALREADY_IMPORTED = "Module already imported so cannot be rewritten"
 _PASSTHROUGH = """\
 Other options, such as -k EXPR, -x or -n 2, go to pytest, and so does everything
@@ -142,11 +151,23 @@ def _parser() -> argparse.ArgumentParser:
         metavar="A,B",
         help="comma-separated device profiles (default: all)",
     )
-    run.add_argument(
+    where = run.add_mutually_exclusive_group()
+    where.add_argument(
         "--scenarios",
         type=Path,
         metavar="DIR",
         help="folder of scenario files (default: <root>/scenarios)",
+    )
+    where.add_argument(
+        "--suite",
+        choices=sorted(SUITES),
+        help="a suite built into harness instead of the project's scenarios: "
+        "checklist, the push implementation checklist",
+    )
+    run.add_argument(
+        "--fault",
+        metavar="A,B",
+        help="switch field faults on in the app profile (see `harness faults`)",
     )
     run.add_argument(
         "--seed",
@@ -173,6 +194,12 @@ def _parser() -> argparse.ArgumentParser:
         help="list the device profiles after validating them",
         description="List the device profiles after validating them.",
     ).set_defaults(handler=_profiles)
+    commands.add_parser(
+        "faults",
+        help="list the switchable field faults and the reports they reproduce",
+        description="List the switchable field faults (--fault NAME, or faults: "
+        "in an app profile) and the field reports they reproduce.",
+    ).set_defaults(handler=_faults, project_optional=True)
     commands.add_parser(
         "validate",
         help="check device and app profiles, campaigns, catalog, scenarios",
@@ -338,14 +365,24 @@ def _root(given: Path | None, *, required: bool = True) -> Path:
     )
 
 
+def _faults(args: argparse.Namespace, root: Path | None, extra: list[str]) -> int:
+    for fault in FAULTS.values():
+        platforms = "" if len(fault.platforms) > 1 else f" ({fault.platforms[0]})"
+        print(f"{fault.name}  [{fault.report}]{platforms}")
+        print(textwrap.fill(fault.does, WIDTH, initial_indent="    ",
+                            subsequent_indent="    "))  # fmt: skip
+    return 0
+
+
 def _run(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
     try:
         selection = select(
             root,
-            scenarios=args.scenarios,
+            scenarios=SUITES[args.suite] if args.suite else args.scenarios,
             profiles=split_names(args.profiles),
             app=args.app,
             seed=args.seed,
+            faults=split_names(args.fault),
         )
     except (ConfigError, UnknownName) as error:
         raise _BadInput(explain(error, _FLAGS)) from None
@@ -360,6 +397,7 @@ def _run(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
         f"--harness-profiles={names}",
         f"--harness-app={selection.app.name}",
         f"--harness-seed={selection.seed}",
+        *([f"--harness-faults={','.join(selection.app.faults)}"] if args.fault else []),
         f"--junitxml={junit}",
         f"--harness-timelines={args.timelines}",
         # harness is imported before pytest starts, and with it faker and anyio,
@@ -521,22 +559,35 @@ def _profile_row(profile: DeviceProfile) -> tuple[str, str, str, str, str]:
 
 def _validate(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
     fixtures = root / "fixtures"
-    checks: list[tuple[str, Callable[[], Sequence[object]]]] = [
+    # A check answering None found nothing to check: a project needs no plan.
+    checks: list[tuple[str, Callable[[], Sequence[object] | None]]] = [
         ("device profile", lambda: list(load_profiles(root / "device-profiles"))),
         ("app profile", lambda: list(load_apps(fixtures / "apps"))),
         ("campaign", lambda: list(load_directory(fixtures / "campaigns", Campaign))),
         (
+            "transactional message",
+            lambda: _optional(fixtures / "transactional", load_transactional),
+        ),
+        ("broadcast", lambda: _optional(fixtures / "broadcasts", load_broadcasts)),
+        (
             "catalog product",
             lambda: list(load_catalog(fixtures / "catalog.yaml").products),
+        ),
+        (
+            "planned event",
+            lambda: None if (plan := load_plan(root)) is None else list(plan.events),
         ),
         ("scenario", lambda: _scenarios(root / "scenarios")),
     ]
     found, problems = [], []
     for noun, check in checks:
         try:
-            found.append(plural(len(check()), noun))
+            items = check()
         except ConfigError as error:
             problems += error.problems
+            continue
+        if items is not None:
+            found.append(plural(len(items), noun))
     if not problems:
         print(f"ok: {', '.join(found)}")
         return 0
@@ -548,6 +599,13 @@ def _validate(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
         "them and run harness validate again."
     )
     return BAD_INPUT
+
+
+def _optional(
+    folder: Path, load: Callable[[Path], Sequence[object]]
+) -> Sequence[object] | None:
+    """Load a fixture folder a project may leave out; None when it has none."""
+    return load(folder) if folder.is_dir() else None
 
 
 def _scenarios(folder: Path) -> list[Scenario]:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 from .device.inbox import InboxItem, Outcome
 from .errors import ExpectationFailed, ScenarioError
 from .journal import short_token
-from .workspace import Delivery, Person
+from .tracking import audit, load_plan
+from .workspace import Delivery, Device, Event, Person
 
 if TYPE_CHECKING:
     from .people import Shopper
@@ -28,6 +29,30 @@ class HasInbox(Protocol):
     @property
     def inbox(self) -> object:
         """Return the device's inbox."""
+
+
+class HasToken(Protocol):
+    """A phone as the device checks see it: its name and its push tokens."""
+
+    name: str
+    token: str | None
+    tokens_seen: list[str]
+
+
+class _App(Protocol):
+    screen: str | None
+    opened_links: list[str]
+    prompts: list[str]
+
+
+class HasApp(Protocol):
+    """A phone as the app checks see it: its name and the app on it."""
+
+    name: str
+
+    @property
+    def app(self) -> _App | None:
+        """Return the app installed on the device, if any."""
 
 
 class Expect:
@@ -242,6 +267,157 @@ class Expect:
                 owner, f"{person.label} should have left {campaign!r} on {on!r}", seen
             )
 
+    def device_on_profile(self, device: HasToken, owner: Shopper) -> Device:
+        """Check the device's current token is on the shopper's profile, once."""
+        person = self.profile(owner)
+        devices = self.world.workspace.devices.of(person)
+        token = device.token
+        found = [d for d in devices if token is not None and d.token == token]
+        if not found:
+            now = f"token {short_token(token)}" if token else "no token at all"
+            self._fail(
+                owner,
+                f"{device.name}'s current push token should be on {person.label}'s "
+                f"profile (the phone has {now})",
+                _devices_seen(devices),
+            )
+        return found[0]
+
+    def one_device_per_install(self, device: HasToken, owner: Shopper) -> None:
+        """Check the profile holds the device's current token in one record only.
+
+        Tokens are compared without case, as APNs compares hex tokens, so a
+        second record of the same install in another spelling counts too.
+        """
+        person = self.profile(owner)
+        devices = self.world.workspace.devices.of(person)
+        token = _normal(device.token or "")
+        same = [d for d in devices if _normal(d.token) == token]
+        if len(same) != 1:
+            self._fail(
+                owner,
+                f"{person.label}'s profile should hold {device.name}'s current "
+                f"token {short_token(device.token or '-')} in one device record",
+                _devices_seen(devices),
+            )
+
+    def device_off_profile(self, device: HasToken, owner: Shopper) -> None:
+        """Check none of the device's tokens is on the shopper's profile."""
+        person = self.world.profile_of(owner)
+        if person is None:
+            return
+        devices = self.world.workspace.devices.of(person)
+        stale = [d for d in devices if d.token in device.tokens_seen]
+        if stale:
+            self._fail(
+                owner,
+                f"{device.name} should no longer be on {person.label}'s profile",
+                _devices_seen(stale),
+            )
+
+    def push_enabled(self, device: HasToken, owner: Shopper, enabled: bool) -> None:
+        """Check the profile's record of the device says push_enabled ``enabled``."""
+        record = self.device_on_profile(device, owner)
+        if record.push_enabled != enabled:
+            value = record.attributes.get("push_enabled")
+            self._fail(
+                owner,
+                f"{device.name} should be push_enabled={str(enabled).lower()} on the "
+                "profile, as the phone's notification setting is",
+                f"push_enabled={value!r}, last reported at "
+                f"{self.world.offset(record.registered_at)}",
+            )
+
+    def device_attribute(
+        self, device: HasToken, owner: Shopper, name: str, value: object
+    ) -> None:
+        """Check the device record on the profile has ``name`` set to ``value``."""
+        record = self.device_on_profile(device, owner)
+        if record.attributes.get(name) != value:
+            self._fail(
+                owner,
+                f"{device.name}'s device record should say {name}={value!r}",
+                f"{name}={record.attributes.get(name)!r}, last reported at "
+                f"{self.world.offset(record.registered_at)}",
+            )
+
+    def identified_by_user_id(self, owner: Shopper) -> Person:
+        """Check the shopper's profile is keyed by their stable user id."""
+        person = self.profile(owner)
+        if person.id != owner.user_id:
+            self._fail(
+                owner,
+                f"{owner.role}'s profile should have the stable user id "
+                f"{owner.user_id!r} as its id; an email changes, so send it as the "
+                "email trait instead",
+                f"profile id {person.id!r}, email {person.email!r}",
+            )
+        return person
+
+    def event_count(self, owner: Shopper, name: str, count: int) -> None:
+        """Check the shopper's profile holds event ``name`` exactly ``count`` times."""
+        person = self.profile(owner)
+        events = self.world.workspace.events_of(person)
+        got = sum(e.name == name for e in events)
+        if got != count:
+            self._fail(
+                owner,
+                f"{person.label}'s profile should hold {name!r} {_times(count)}",
+                f"{_times(got)}; events: {_names(events)}",
+            )
+
+    def events_follow_plan(self, owner: Shopper, names: list[str]) -> list[str]:
+        """Check the profile holds each of ``names`` and every event fits the plan.
+
+        The plan is the project's fixtures/tracking-plan.yaml; findings
+        (unknown names, near-duplicates, missing properties, wrong types) fail
+        the check, each in the plan's words. Returns the names checked.
+        """
+        plan = load_plan(self.world.root)
+        if plan is None:
+            raise ScenarioError(
+                "no tracking plan to check the events against; add "
+                "fixtures/tracking-plan.yaml (see docs/tracking-plan.md)"
+            )
+        person = self.profile(owner)
+        events = self.world.workspace.events_of(person)
+        absent = [n for n in names if not any(e.name == n for e in events)]
+        findings = [f.text for f in audit(plan, events)]
+        if absent or findings:
+            problems = [f"never sent {n!r}" for n in absent] + findings
+            self._fail(
+                owner,
+                f"{person.label}'s events should follow {plan.source}",
+                "\n    ".join(problems),
+            )
+        return names
+
+    def deep_link_opened(self, device: HasApp, owner: Shopper, route: str) -> str:
+        """Check the last push tapped on ``device`` opened the app at ``route``."""
+        app = device.app
+        screen = app.screen if app is not None else None
+        if screen != route:
+            links = ", ".join(app.opened_links) if app is not None else "none"
+            self._fail(
+                owner,
+                f"the push's deep link should open the {route!r} screen on "
+                f"{device.name}",
+                f"screen {screen!r}; links opened: {links or 'none'}",
+            )
+        return route
+
+    def prompt_not_at_first_launch(self, device: HasApp, owner: Shopper) -> None:
+        """Check the app did not ask for notification permission on first launch."""
+        app = device.app
+        asked = [m for m in (app.prompts if app else []) if m == "first launch"]
+        if asked:
+            self._fail(
+                owner,
+                f"{device.name}'s app should ask for notification permission after a "
+                "moment of value, not on first launch",
+                "the app asked on first launch, before the shopper did anything",
+            )
+
     def profile(self, owner: Shopper) -> Person:
         """Return the shopper's profile, failing if the workspace has none."""
         person = self.world.profile_of(owner)
@@ -267,6 +443,30 @@ class Expect:
     def _fail(self, owner: Shopper, claim: str, seen: str) -> None:
         timeline = self.world.timeline(owner, closing=f"failed: {claim}")
         raise ExpectationFailed(f"{claim}\n  saw: {seen}\n\n{timeline}")
+
+
+def _devices_seen(devices: list[Device]) -> str:
+    return (
+        "; ".join(
+            f"{short_token(d.token)} ({d.platform}, push_enabled="
+            f"{d.attributes.get('push_enabled')!r}, "
+            f"cio_sdk_version={d.attributes.get('cio_sdk_version')!r})"
+            for d in devices
+        )
+        or "no devices on the profile"
+    )
+
+
+def _normal(token: str) -> str:
+    return token.lower()
+
+
+def _times(count: int) -> str:
+    return {0: "never", 1: "once", 2: "twice"}.get(count, f"{count} times")
+
+
+def _names(events: list[Event]) -> str:
+    return ", ".join(e.name for e in events) or "none"
 
 
 def _outcome(name: str) -> Outcome:

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, overload
 
 from .errors import ConfigError, Problem, ScenarioError
 
@@ -46,15 +46,28 @@ class Scenario:
         return f"{self.name} needs {', '.join(missing)}; {profile.name} has {has}"
 
 
+Play = Callable[["World"], None]
+
+
+@overload
+def scenario(func: Play, /) -> Play: ...
+
+
+@overload
 def scenario(
-    func: Callable[[World], None] | None = None,
+    *, needs: Iterable[str] = (), name: str | None = None
+) -> Callable[[Play], Play]: ...
+
+
+def scenario(
+    func: Play | None = None,
     *,
     needs: Iterable[str] = (),
     name: str | None = None,
-) -> Any:
+) -> Play | Callable[[Play], Play]:
     """Mark a function as a scenario; usable bare or with ``needs=[...]``."""
 
-    def mark(target: Callable[[World], None]) -> Callable[[World], None]:
+    def mark(target: Play) -> Play:
         _check_signature(target)
         doc = inspect.getdoc(target) or ""
         setattr(

@@ -16,6 +16,7 @@ from typing import Any
 from .apps import AppProfile
 from .backend import ShopBackend
 from .campaigns import Campaign
+from .campaigns.broadcast import load_broadcasts
 from .clock import DEFAULT_START, Clock
 from .device.browser import EmulatedBrowser
 from .device.context import Context
@@ -26,7 +27,7 @@ from .errors import ScenarioError
 from .expect import Expect
 from .files import load_directory
 from .ids import Ids
-from .journal import Journal, Subjects, plural
+from .journal import Entry, Journal, Subjects, plural
 from .people import Catalog, Shopper, load_catalog
 from .profiles import DeviceProfile
 from .timeline import offset, render
@@ -59,11 +60,13 @@ class World:
         )
         self.catalog: Catalog = load_catalog(root / "fixtures" / "catalog.yaml")
         messages = root / "fixtures" / "transactional"
+        broadcasts = root / "fixtures" / "broadcasts"
         self.emulator = Emulator(
             self.clock,
             self.ids.child("emulator"),
             self.journal,
             transactional=load_transactional(messages) if messages.is_dir() else (),
+            broadcasts=load_broadcasts(broadcasts) if broadcasts.is_dir() else (),
         )
         self.env = self.emulator.create_workspace(
             "default", campaigns, ios_topic=app.bundle_id
@@ -75,6 +78,8 @@ class World:
             self.journal,
             write_key=self.env.keys.write_key,
             app_api_key=self.env.keys.app_api_key,
+            site_id=self.env.keys.site_id,
+            api_key=self.env.keys.api_key,
         )
         self.context = Context(
             self.clock,
@@ -88,6 +93,7 @@ class World:
             (self.env.keys.site_id, self.env.keys.api_key),
         )
         self.expect = Expect(self)
+        self.observations: list[str] = []
         self._shoppers: dict[str, Shopper] = {}
         self._devices: dict[str, list[Any]] = {}
 
@@ -264,6 +270,11 @@ class World:
                 d.id for d in self.workspace.deliveries_of(person)
             )
         return subjects
+
+    def saw(self, text: str) -> None:
+        """Note what a check saw; the run prints it beside the cell's outcome."""
+        self.observations.append(text)
+        self.journal.record(Entry(self.clock.now(), "check", "saw", text))
 
     def require(self, condition: bool, message: str) -> None:
         """Stop the scenario with a usage error if ``condition`` is false."""

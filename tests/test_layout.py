@@ -23,6 +23,8 @@ MODELS = sorted(
         PACKAGE / "push/_store.py",
         PACKAGE / "push/_provider.py",
         PACKAGE / "transactional.py",
+        PACKAGE / "tracking.py",
+        PACKAGE / "faults.py",
     ]
 )
 FORBIDDEN = {"starlette", "httpx", "json", "hypercorn"}

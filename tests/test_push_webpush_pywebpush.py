@@ -95,6 +95,8 @@ def browser(server: Server, vapid: Vapid, origin: str = CHROME) -> EmulatedBrows
         emulator.journal,
         write_key=keys.write_key,
         app_api_key=keys.app_api_key,
+        site_id=keys.site_id,
+        api_key=keys.api_key,
     )
     context = Context(
         emulator.clock,

@@ -98,10 +98,13 @@ ORDER = {"order_number": "A-7", "items": "Trail boots"}
 # -- templates -------------------------------------------------------------------
 
 
-def test_shipped_fixture_declares_order_shipped_as_message_one(
+def test_shipped_fixtures_declare_their_messages_by_id_and_name(
     messages: list[TransactionalMessage],
 ) -> None:
-    assert [(m.id, m.name) for m in messages] == [(1, "order-shipped")]
+    assert [(m.id, m.name) for m in messages] == [
+        (1, "order-shipped"),
+        (2, "account-notice"),
+    ]
 
 
 def test_clashing_ids_and_names_are_reported_together(tmp_path: Path) -> None:

@@ -12,14 +12,22 @@ from urllib.parse import parse_qs, urlparse
 
 from ..apps import AppProfile, EventSpec
 from ..journal import Entry
+from .client import SdkClient
 from .context import Context
 from .inbox import InboxItem
+from .legacy import LegacyConfig, LegacySdk, LegacyStore
 from .sdk import MobileSdk, SdkConfig
 from .storage import Sandbox
+from .upgrade import SdkPair, UpgradedSdk
 
 if TYPE_CHECKING:
     from ..people import Product, Shopper
     from .phone import EmulatedPhone
+
+
+# A plain push carries only these: Customer.io's ids, and on Android the title
+# and body it sends in the data message.
+PLAIN_KEYS = {"CIO-Delivery-ID", "CIO-Delivery-Token", "title", "body"}
 
 
 class ShopApp:
@@ -37,11 +45,46 @@ class ShopApp:
         self.phone, self.profile, self.context = phone, profile, context
         self.sandbox = Sandbox()
         self.opened_links: list[str] = []
+        self.screen: str | None = None
+        self.prompts: list[str] = []
         if referrer:
             self.sandbox.set("install_referrer", referrer)
-        sdk = profile.sdk
+        self._install, self._updates = install, 0
+        self.sdk: SdkClient = self._build_sdk()
+
+    def update(self, profile: AppProfile) -> None:
+        """Become the build ``profile`` describes, over the same sandbox.
+
+        The caller ends the old build's process first (the OS does so for an
+        update). The new build's SDK reads what the old one stored; a current
+        SDK over a legacy one's data migrates it at its first start (see
+        :class:`.upgrade.UpgradedSdk`).
+        """
+        old = self.profile
+        self.sdk.stop()
+        self.profile = profile
+        self._updates += 1
+        self.sdk = self._build_sdk()
+        self._log(
+            f"now {profile.name} {profile.version} ({profile.build}) on the "
+            f"{profile.sdk.generation} SDK, was {old.version} ({old.build}) on the "
+            f"{old.sdk.generation} SDK"
+        )
+
+    def _build_sdk(self) -> SdkClient:
+        """Build the SDK generation the profile ships, over this sandbox."""
+        phone, profile, context = self.phone, self.profile, self.context
+        platform, sdk = phone.profile.platform, profile.sdk
+        stream = f"sdk/{phone.name}/{self._install}"
+        if self._updates:
+            stream += f"/update-{self._updates}"
+        ids = context.ids.child(stream)
+        parts = (phone, self.sandbox, context.http, context.clock, ids, context.journal)
+        legacy = LegacyConfig.of(profile, platform, context.track_auth)
+        if sdk.generation == "legacy":
+            return LegacySdk(legacy, *parts)
         config = SdkConfig(
-            platform=phone.profile.platform,
+            platform=platform,
             write_key=context.write_key,
             api_host=sdk.api_host,
             cdn_host=sdk.cdn_host,
@@ -49,16 +92,14 @@ class ShopApp:
             flush_interval=sdk.flush_interval,
             track_lifecycle=sdk.track_lifecycle,
             auto_track_push=sdk.auto_track_push,
+            faults=frozenset(profile.faults),
         )
-        self.sdk = MobileSdk(
-            config,
-            phone,
-            self.sandbox,
-            context.http,
-            context.clock,
-            context.ids.child(f"sdk/{phone.name}/{install}"),
-            context.journal,
-        )
+        store = LegacyStore(self.sandbox, platform, legacy.site_id)
+        if not store.holds_data():
+            return MobileSdk(config, *parts)
+        if profile.has_fault("upgrade_duplicates_device"):
+            return SdkPair(MobileSdk(config, *parts), LegacySdk(legacy, *parts))
+        return UpgradedSdk(config, store, *parts, faults=legacy.faults)
 
     # -- OS callbacks ----------------------------------------------------------
 
@@ -66,12 +107,45 @@ class ShopApp:
         """Run the app's start-up code: SDK init, the first-launch prompt."""
         first = not self.sandbox.get("launched")
         self.sandbox.set("launched", True)
+        self._first_run = first  # a wrapper's own "first run" (FR-02)
         self.sdk.start()
         if first and self.profile.permission_prompt == "first_launch":
-            self._ask_permission()
+            self._ask_permission("first launch")
 
-    def token_ready(self, token: str) -> None:
-        """Pass the OS's push token to the SDK, as the app delegate does each launch."""
+    def token_ready(self, token: str, *, generated: bool = False) -> None:
+        """Pass the OS's push token to the SDK, as the app delegate does each launch.
+
+        ``generated`` says the push service made the token just now (a first
+        registration, onNewToken) rather than handing back the one it holds.
+        The token-handing faults (FR-02, FR-04, FR-05, FR-06) change what the
+        app passes on, or whether it does.
+        """
+        fault = self.profile.has_fault
+        if fault("token_passed_on_first_run_only") and not self._first_run:
+            self._log(
+                "token not passed on after the first run [fault "
+                "token_passed_on_first_run_only]"
+            )
+            return
+        if fault("token_refresh_only_on_generation") and not generated:
+            self._log(
+                "token not passed on: it was fetched, not generated [fault "
+                "token_refresh_only_on_generation]"
+            )
+            return
+        cached = self.sdk.token
+        if fault("restore_keeps_cached_token") and self.phone.restored_from and cached:
+            self._log(
+                "the backed-up token is reported, not the new phone's [fault "
+                "restore_keeps_cached_token]"
+            )
+            token = cached
+        elif fault("token_from_description") and self.phone.profile.platform == "ios":
+            # String(describing:) of the token's NSData on iOS 13 and later.
+            words = [token[i : i + 8] for i in range(0, len(token), 8)]
+            head, tail = " ".join(words[:4]), " ".join(words[-2:])
+            token = f"{{length = {len(token) // 2}, bytes = 0x{head} ... {tail} }}"
+            self._log(f"token passed on as {token!r} [fault token_from_description]")
         self.sdk.register_device_token(token)
 
     def foregrounded(self) -> None:
@@ -96,20 +170,50 @@ class ShopApp:
         iOS the Notification Service Extension reports it, and the extension
         runs only for a notification the system presents.
         """
-        if not (self.profile.sdk.auto_track_push and item.delivery_id):
+        delivery_id = self._tracked_delivery(item)
+        if delivery_id is None:
             return
         android = self.phone.profile.platform == "android"
         if android or item.outcome.visible:
-            self.sdk.report_delivered(item.delivery_id, item.notification.token)
+            self.sdk.report_delivered(delivery_id, item.notification.token)
 
     def notification_opened(self, item: InboxItem) -> None:
         """Report the open and follow the push's deep link."""
-        if self.profile.sdk.auto_track_push and item.delivery_id:
-            self.sdk.report_metric("opened", item.delivery_id, item.notification.token)
+        delivery_id = self._tracked_delivery(item)
+        if delivery_id is not None:
+            self.sdk.report_metric("opened", delivery_id, item.notification.token)
         link = item.notification.data.get("link")
         if link:
             self.opened_links.append(link)
-            self._log(f"deep link {link} opened")
+            self.screen = self._route(link)
+            where = f"the {self.screen} screen" if self.screen else "the home screen"
+            self._log(f"deep link {link} opened {where}")
+
+    def _route(self, link: str) -> str | None:
+        """Return the screen the app's deep-link routes send ``link`` to."""
+        target = urlparse(link)
+        for screen, route in self.profile.deep_links.items():
+            known = urlparse(route)
+            if (target.scheme, target.netloc, target.path) == (
+                known.scheme,
+                known.netloc,
+                known.path,
+            ):
+                return screen
+        return None
+
+    def _tracked_delivery(self, item: InboxItem) -> str | None:
+        """Return the delivery id the push handler reports metrics for, if any."""
+        if not (self.profile.sdk.auto_track_push and item.delivery_id):
+            return None
+        custom = set(item.notification.data) - PLAIN_KEYS
+        if not custom and self.profile.has_fault("plain_push_metrics_missing"):
+            self._log(
+                f"no metrics for plain push {item.title!r} "
+                "[fault plain_push_metrics_missing]"
+            )
+            return None
+        return item.delivery_id
 
     # -- the shopper's actions -------------------------------------------------
 
@@ -120,7 +224,7 @@ class ShopApp:
         )
         self._identify(shopper, "login")
         if self.profile.permission_prompt == "after_login":
-            self._ask_permission()
+            self._ask_permission("after login")
         self.sdk.flush()
 
     def create_account(self, shopper: Shopper) -> None:
@@ -130,7 +234,7 @@ class ShopApp:
         )
         self._identify(shopper, "account_creation")
         if self.profile.permission_prompt == "after_login":
-            self._ask_permission()
+            self._ask_permission("after account creation")
 
     def log_out(self) -> None:
         """Log out: clear the SDK's identity if the profile does so."""
@@ -199,7 +303,8 @@ class ShopApp:
         values = parse_qs(urlparse(referrer).query).get("ajs_aid")
         return values[0] if values else None
 
-    def _ask_permission(self) -> None:
+    def _ask_permission(self, moment: str) -> None:
+        self.prompts.append(moment)
         provisional = (
             self.profile.provisional_on_ios and self.phone.profile.platform == "ios"
         )

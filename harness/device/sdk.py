@@ -41,6 +41,7 @@ class SdkConfig:
     flush_interval: timedelta = timedelta(seconds=30)
     track_lifecycle: bool = True
     auto_track_push: bool = True
+    faults: frozenset[str] = frozenset()
 
 
 class MobileSdk:
@@ -61,15 +62,27 @@ class MobileSdk:
         self._session_token: str | None = None
         self._timer: Timer | None = None
         self._reported_push: object = None
+        self._launch_permission: bool | None = None
+        self._upload_disabled = False
+        self._applies_after_next_event: str | None = None
 
     # -- public API ------------------------------------------------------------
 
     def start(self) -> None:
         """Initialise in a fresh process: load ids, fetch settings, log the open."""
         self._session_token = None
+        self._launch_permission = self.device.push_enabled()
         if self.sandbox.get("anonymous_id") is None:
             self.sandbox.set("anonymous_id", self._new_anonymous_id())
-        self._fetch_settings()
+        fetched = self._fetch_settings()
+        self._upload_disabled = not fetched and self._fault(
+            "offline_start_disables_upload"
+        )
+        if self._upload_disabled:
+            self._log(
+                "settings not fetched (offline): the upload destination stays "
+                "disabled until the next launch [fault offline_start_disables_upload]"
+            )
         if self.config.track_lifecycle:
             if not self.sandbox.get("installed"):
                 self.sandbox.set("installed", True)
@@ -102,6 +115,14 @@ class MobileSdk:
             return
         if previous and previous != user_id and self.token:
             self._enqueue("track", event="Device Deleted")
+        if self._fault("identify_applied_async"):
+            # The identify call goes out as user_id, yet the SDK's identity
+            # changes only after the app's next track call has been queued.
+            self._applies_after_next_event = user_id
+            self._enqueue("identify", traits=dict(traits or {}), userId=user_id)
+            if previous != user_id and self.token:
+                self._device_event()
+            return
         self.sandbox.set("user_id", user_id)
         self._enqueue("identify", traits=dict(traits or {}))
         if previous != user_id and self.token:
@@ -111,12 +132,29 @@ class MobileSdk:
         """Forget the person: delete the device from them, then reset identity."""
         if self.token and self.user_id:
             self._enqueue("track", event="Device Deleted")
+        if self._fault("logout_leaves_device_on_previous_person"):
+            lost = len(self.sandbox.get("queue", []))
+            self.sandbox.set("queue", [])
+            self._log(
+                f"reset emptied the queue: {plural(lost, 'event')} lost, the "
+                "Device Deleted among them "
+                "[fault logout_leaves_device_on_previous_person]"
+            )
         self.sandbox.delete("user_id")
         self.sandbox.set("anonymous_id", self._new_anonymous_id())
 
     def track(self, name: str, properties: dict[str, Any] | None = None) -> None:
         """Record an event under the identity current at this moment."""
+        if not self.user_id and self._fault("anonymous_events_dropped"):
+            self._log(
+                f"track {name!r} ignored: no one is identified "
+                "[fault anonymous_events_dropped]"
+            )
+            return
         self._enqueue("track", event=name, properties=dict(properties or {}))
+        if self._applies_after_next_event:
+            self.sandbox.set("user_id", self._applies_after_next_event)
+            self._applies_after_next_event = None
 
     def screen(self, name: str, properties: dict[str, Any] | None = None) -> None:
         """Record a screen view."""
@@ -136,7 +174,25 @@ class MobileSdk:
         """
         if not token.strip():
             return
-        if self._session_token and self._session_token != token:
+        if not self.user_id and self._fault("token_before_identify_never_attached"):
+            self._log(
+                "token ignored: no one is identified yet "
+                "[fault token_before_identify_never_attached]"
+            )
+            return
+        unchanged = token == self.token
+        if unchanged and self._fault("settings_revoke_not_reported"):
+            self._session_token = token
+            return  # attributes go out only when the token changes
+        rotated = bool(self._session_token) and self._session_token != token
+        if rotated and self._fault("rotation_deletes_new_device"):
+            # The delete is filled in with the token current at upload: the new one.
+            self._session_token = token
+            self.sandbox.set("token", token)
+            self._device_event()
+            self._enqueue("track", event="Device Deleted")
+            return
+        if rotated:
             self._enqueue("track", event="Device Deleted")
         self._session_token = token
         self.sandbox.set("token", token)
@@ -144,8 +200,13 @@ class MobileSdk:
 
     def refresh_device_attributes(self) -> None:
         """Re-send the device if push_enabled changed since it was last reported."""
-        if self.token and self.device.push_enabled() != self._reported_push:
+        if self.token and self._push_enabled() != self._reported_push:
             self._device_event()
+
+    def _push_enabled(self) -> bool:
+        if self._fault("grant_seen_only_on_relaunch"):
+            return bool(self._launch_permission)
+        return bool(self.device.push_enabled())
 
     def report_metric(self, metric: str, delivery_id: str, token: str) -> None:
         """Queue a push metric (opened) through the normal pipeline."""
@@ -231,7 +292,8 @@ class MobileSdk:
                 event="Application Opened",
                 properties={"from_background": True},
             )
-        self.refresh_device_attributes()
+        if not self._fault("settings_revoke_not_reported"):
+            self.refresh_device_attributes()
 
     def stop(self) -> None:
         """End with the process: the flush timer dies, the queue stays on disk."""
@@ -280,7 +342,7 @@ class MobileSdk:
             "integrations": {},
             **fields,
         }
-        if self.user_id:
+        if self.user_id and "userId" not in fields:
             envelope["userId"] = self.user_id
         return envelope
 
@@ -310,7 +372,7 @@ class MobileSdk:
 
     def _device_event(self) -> None:
         info = self.device.info()
-        enabled = self.device.push_enabled()
+        enabled = self._push_enabled()
         self._reported_push = enabled
         ios = self.config.platform == "ios"
         attributes: dict[str, Any] = {
@@ -330,6 +392,11 @@ class MobileSdk:
         if not self.device.online:
             self._log(f"offline: {plural(len(batch), 'event')} kept for later")
             return None
+        if self._upload_disabled:
+            self._log(f"upload disabled: {plural(len(batch), 'event')} kept")
+            return None
+        if self._fault("identity_read_at_flush"):
+            batch = [self._identity_now(event) for event in batch]
         body = {
             "batch": batch,
             "sentAt": _iso(self.device.now()),
@@ -352,23 +419,35 @@ class MobileSdk:
         self._log(f"uploaded a batch of {len(batch)} events: {response.status_code}")
         return response.status_code
 
-    def _fetch_settings(self) -> None:
+    def _identity_now(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Fill an event's identity in at upload, as the faulty SDK did."""
+        event = {**event, "anonymousId": self.anonymous_id}
+        event.pop("userId", None)
+        return event | ({"userId": self.user_id} if self.user_id else {})
+
+    def _fault(self, name: str) -> bool:
+        return name in self.config.faults
+
+    def _fetch_settings(self) -> bool:
+        """Fetch the workspace's settings; tell whether they came."""
         if not self.device.online:
-            return
+            return False
         url = (
             f"https://{self.config.cdn_host}/projects/{self.config.write_key}/settings"
         )
         try:
             response = self.http.get(url)
         except httpx.HTTPError:
-            return
-        if response.status_code == 200:
-            settings = response.json()
-            destination = settings.get("integrations", {}).get(
-                "Customer.io Data Pipelines", {}
-            )
-            if destination.get("apiHost"):
-                self.sandbox.set("api_host", destination["apiHost"])
+            return False
+        if response.status_code != 200:
+            return False
+        settings = response.json()
+        destination = settings.get("integrations", {}).get(
+            "Customer.io Data Pipelines", {}
+        )
+        if destination.get("apiHost"):
+            self.sandbox.set("api_host", destination["apiHost"])
+        return True
 
     def _api_host(self) -> str:
         return str(self.sandbox.get("api_host") or self.config.api_host)

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from ..apps import AppProfile, find_app, load_apps
 from ..errors import ConfigError, Problem, UnknownName
+from ..faults import FAULTS, FaultName
 from ..files import shown
 from ..profiles import DeviceProfile, find_profile, load_profiles
 
@@ -41,6 +43,16 @@ class Selection:
     seed: int | str = 0
 
     @property
+    def label(self) -> str:
+        """Return the app and its switched-on faults, as run titles show them."""
+        faults = self.app.faults
+        return f"app {self.app.name}" + (
+            f" with fault{'s' if len(faults) > 1 else ''} {', '.join(faults)}"
+            if faults
+            else ""
+        )
+
+    @property
     def profile_names(self) -> list[str]:
         """Return the profiles' names in the order the matrix shows them."""
         return [profile.name for profile in self.profiles]
@@ -53,11 +65,13 @@ def select(
     profiles: Sequence[str] = (),
     app: str = DEFAULT_APP,
     seed: int | str = 0,
+    faults: Sequence[str] = (),
 ) -> Selection:
     """Load and check a run's axes from the project at ``root``.
 
-    No profile names means every profile in ``device-profiles/``. Raises
-    ConfigError for a bad file or a missing folder, UnknownName for a bad name.
+    No profile names means every profile in ``device-profiles/``; ``faults``
+    switches field faults on in the app profile. Raises ConfigError for a bad
+    file or a missing folder, UnknownName for a bad name.
     """
     folder = scenarios if scenarios is not None else root / "scenarios"
     if not folder.is_dir():
@@ -66,7 +80,11 @@ def select(
     known = load_profiles(root / "device-profiles")
     chosen = [find_profile(known, name) for name in profiles] or known.values()
     app_profile = find_app(load_apps(root / "fixtures" / "apps"), app)
-    return Selection(root, folder.resolve(), tuple(chosen), app_profile, seed)
+    for fault in faults:
+        if fault not in FAULTS:
+            raise UnknownName("field fault", fault, FAULTS)
+    switched = app_profile.with_faults(tuple(cast("list[FaultName]", faults)))
+    return Selection(root, folder.resolve(), tuple(chosen), switched, seed)
 
 
 def explain(error: ConfigError | UnknownName, flags: Mapping[str, str]) -> str:

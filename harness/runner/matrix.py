@@ -36,6 +36,7 @@ class Cell:
     profile: str
     outcome: Outcome
     reason: str = ""
+    saw: tuple[str, ...] = ()
 
     @property
     def row(self) -> str:
@@ -56,6 +57,7 @@ def render(cells: Sequence[Cell], profiles: Sequence[str], width: int = WIDTH) -
         _totals(cells, len(labels), len(profiles)),
         _grid(list(labels.values()), list(profiles), table, width),
         _skips(cells, width),
+        _observations(cells, labels, width),
         _failures(cells),
     ]
     return "\n\n".join(part for part in parts if part)
@@ -166,6 +168,31 @@ def _fill(text: str, width: int, first: str, rest: str) -> list[str]:
         break_on_hyphens=False,
         break_long_words=False,
     )
+
+
+def _observations(cells: Sequence[Cell], labels: dict[str, str], width: int) -> str:
+    """Say what each check saw, once per distinct text, with where it saw it."""
+    seen: dict[str, dict[str, list[str]]] = {}
+    ran: Counter[str] = Counter()
+    for cell in cells:
+        if cell.outcome != "skip":
+            ran[cell.row] += 1
+        for text in cell.saw:
+            seen.setdefault(cell.row, {}).setdefault(text, []).append(cell.profile)
+    if not seen:
+        return ""
+    lines = ["what the checks saw:"]
+    for row, texts in seen.items():
+        lines.append(f"  {labels.get(row, row)}")
+        for text, profiles in texts.items():
+            lines += _fill(text, width, "    - ", "      ")
+            where = (
+                f"on all {len(profiles)} profiles that ran it"
+                if len(profiles) == ran[row] and len(profiles) > 1
+                else f"on {', '.join(profiles)}"
+            )
+            lines += _fill(where, width, "      ", "        ")
+    return "\n".join(lines)
 
 
 def _failures(cells: Sequence[Cell]) -> str:

@@ -48,8 +48,18 @@ __all__ = ["ScenarioFile", "ScenarioItem", "ScenarioRun"]
 
 logger = logging.getLogger(__name__)
 
-_OPTIONS = ("harness_scenarios", "harness_profiles", "harness_app", "harness_seed")
-_FLAGS = {"device profile": "--harness-profiles", "app profile": "--harness-app"}
+_OPTIONS = (
+    "harness_scenarios",
+    "harness_profiles",
+    "harness_app",
+    "harness_seed",
+    "harness_faults",
+)
+_FLAGS = {
+    "device profile": "--harness-profiles",
+    "app profile": "--harness-app",
+    "field fault": "--harness-faults",
+}
 _PLUGIN = "harness-scenarios"
 
 
@@ -80,6 +90,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="app profile from fixtures/apps/ (default: reference)",
     )
     group.addoption(
+        "--harness-faults",
+        metavar="NAMES",
+        help="comma-separated field faults to switch on in the app profile "
+        "(see harness/faults.py; default: none)",
+    )
+    group.addoption(
         "--harness-seed",
         metavar="N",
         type=parse_seed,
@@ -105,6 +121,7 @@ def pytest_configure(config: pytest.Config) -> None:
             profiles=split_names(config.getoption("harness_profiles")),
             app=config.getoption("harness_app") or DEFAULT_APP,
             seed=config.getoption("harness_seed") or 0,
+            faults=split_names(config.getoption("harness_faults")),
         )
     except (ConfigError, UnknownName) as error:
         raise pytest.UsageError(explain(error, _FLAGS)) from None
@@ -140,7 +157,7 @@ class ScenarioRun:
         s = self.selection
         profiles = plural(len(s.profiles), "device profile")
         return (
-            f"harness: app {s.app.name}, seed {s.seed}, {profiles}, "
+            f"harness: {s.label}, seed {s.seed}, {profiles}, "
             f"scenarios in {shown(s.scenarios)}"
         )
 
@@ -189,7 +206,7 @@ class ScenarioRun:
             self.cells.values(), key=lambda c: self.order.get(c.nodeid, last)
         )
         s = self.selection
-        title = f"scenario x device matrix (app {s.app.name}, seed {s.seed})"
+        title = f"scenario x device matrix ({s.label}, seed {s.seed})"
         terminalreporter.write_sep("=", title)
         for line in render(cells, s.profile_names).splitlines():
             terminalreporter.write_line(line)
@@ -210,7 +227,8 @@ def _cell(report: pytest.TestReport) -> Cell | None:
     else:
         return None
     scenario, profile = properties["scenario"], properties["profile"]
-    return Cell(report.nodeid, scenario, profile, outcome, reason)
+    saw = tuple(str(v) for k, v in report.user_properties if k == "saw")
+    return Cell(report.nodeid, scenario, profile, outcome, reason, saw)
 
 
 def _skip_reason(longrepr: object) -> str:
@@ -274,6 +292,7 @@ class ScenarioItem(pytest.Item):
             ("scenario", scenario.name),
             ("profile", profile.name),
             ("app", selection.app.name),
+            *(("fault", fault) for fault in selection.app.faults),
             ("seed", str(selection.seed)),
         ]
         # -k android, -k web_push: select cells by platform or capability too.
@@ -287,7 +306,10 @@ class ScenarioItem(pytest.Item):
         logger.info("scenario %s: start", self.name)
         try:
             with World(self.profile, s.app, root=s.root, seed=s.seed) as world:
-                self._play(world)
+                try:
+                    self._play(world)
+                finally:
+                    self._observed(world)
         except Unsupported as error:
             logger.info("scenario %s: skipped, %s", self.name, error)
             raise pytest.skip.Exception(str(error), _use_item_location=True) from None
@@ -316,6 +338,9 @@ class ScenarioItem(pytest.Item):
             raise
         if self.config.getoption("harness_timelines") == "always":
             self.add_report_section("call", "timeline", _timeline(world))
+
+    def _observed(self, world: World) -> None:
+        self.user_properties += [("saw", text) for text in world.observations]
 
     def repr_failure(
         self,
