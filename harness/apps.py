@@ -124,7 +124,9 @@ class AppProfile(_Strict):
     sdk: Sdk = Sdk()
     identify: Identify | None = Identify()
     anonymous_activity: Literal["carry_over", "discard"] = "carry_over"
-    permission_prompt: Literal["first_launch", "after_login", "never"] = "after_login"
+    permission_prompt: Literal[
+        "first_launch", "after_login", "after_order", "never"
+    ] = "after_login"
     provisional_on_ios: bool = False
     logout: Literal["clear_identify", "nothing"] = "clear_identify"
     register_rotated_token: bool = True

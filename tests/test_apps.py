@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.apps import load_app
+from harness.apps import AppProfile, load_app
 from harness.errors import ConfigError
+from harness.profiles import load_profiles
+from harness.world import World
+from tests.conftest import ROOT
 
 HEAD = "name: shop\ntitle: Shop\nbundle_id: com.example.shop\n"
 
@@ -54,3 +57,59 @@ def test_positive_flush_settings_load(apps_dir: Path) -> None:
     path.write_text(f"{HEAD}sdk: {{flush_at: 1, flush_interval: 1s}}\n")
 
     assert load_app(path).sdk.flush_at == 1
+
+
+# -- what the profile's choices do on a phone ------------------------------------
+
+
+def _world(app: AppProfile, profile: str = "android-14-pixel") -> World:
+    profiles = load_profiles(ROOT / "device-profiles")
+    return World(profiles[profile], app, root=ROOT)
+
+
+def test_an_app_identifying_at_order_tracking_does_so_there_and_not_at_login() -> None:
+    reference = load_app(ROOT / "fixtures" / "apps" / "reference.yaml")
+    rule = reference.identify.model_copy(update={"when": ["order_tracking"]})
+    app = reference.model_copy(update={"identify": rule})
+    with _world(app) as world:
+        shopper = world.shopper()
+        phone = world.device(shopper)
+        phone.install(app)
+        phone.launch()
+        phone.log_in(shopper)
+        assert world.profile_of(shopper) is None
+        phone.open_order_tracking(shopper)
+        world.advance(minutes=1)
+        assert world.expect.identified_by_user_id(shopper).id == shopper.user_id
+
+
+def test_an_app_asking_after_the_order_asks_then_and_not_before() -> None:
+    reference = load_app(ROOT / "fixtures" / "apps" / "reference.yaml")
+    app = reference.model_copy(update={"permission_prompt": "after_order"})
+    with _world(app, "ios-17-iphone") as world:
+        shopper = world.shopper()
+        phone = world.device(shopper)
+        phone.install(app)
+        phone.launch()
+        phone.log_in(shopper)
+        assert phone.app.prompts == [] and phone.permission == "not_determined"
+        phone.complete_order(world.catalog["bundle"])
+        assert phone.app.prompts == ["after the order"]
+        assert phone.permission == "granted"
+
+
+def test_an_event_sent_by_the_backend_reaches_the_profile_without_the_app() -> None:
+    app = load_app(ROOT / "fixtures" / "apps" / "reference.yaml")
+    assert app.events.order_completed.sent_by == "backend"
+    with _world(app) as world:
+        shopper = world.shopper()
+        phone = world.device(shopper)
+        phone.install(app)
+        phone.launch()
+        phone.log_in(shopper)
+        phone.go_offline()
+        phone.complete_order(world.catalog["bundle"])
+        world.expect.event_count(shopper, "order_completed", 1)
+        assert not any(
+            e.get("event") == "order_completed" for e in phone.app.sdk.pending()
+        )

@@ -166,3 +166,12 @@ def test_an_unknown_fault_is_refused_with_the_known_ones() -> None:
     assert done.returncode == 2
     assert "--fault: unknown field fault 'no_such_fault'" in done.stderr
     assert "anonymous_events_dropped" in done.stderr
+
+
+def test_a_token_sent_as_its_description_is_flagged_at_registration(
+    profiles: dict[str, DeviceProfile],
+) -> None:
+    app = APPS["reference"].with_faults(("token_from_description",))
+    item = ITEMS["device_on_profile_after_token_capture"]
+    message = fails(item, profiles["ios-17-iphone"], app)
+    assert "is not an APNs device token (64 to 200 hex digits)" in message

@@ -469,25 +469,6 @@ def test_timezone_change_reaches_the_ios_profile_at_the_next_cold_start(
     assert attributes_of(world, token)["timezone"] == "Europe/Berlin"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the SDK re-sends the device on a foreground only when push_enabled "
-    "changed; it should compare every device attribute (see sdk.py)",
-)
-def test_timezone_change_reaches_the_ios_profile_at_the_next_foreground(
-    make_world: MakeWorld,
-) -> None:
-    world = make_world("ios-17-iphone")
-    phone = ready(world)
-    token = str(phone.token)
-
-    phone.set_timezone("Europe/Berlin")
-    phone.launch()
-    world.advance(minutes=1)
-
-    assert attributes_of(world, token)["timezone"] == "Europe/Berlin"
-
-
 def test_unknown_timezone_is_refused(make_world: MakeWorld) -> None:
     world = make_world("ios-17-iphone")
     phone = ready(world)

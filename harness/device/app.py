@@ -259,10 +259,17 @@ class ShopApp:
         self._track(self.profile.events.checkout_started, product.cart_properties(qty))
 
     def complete_order(self, product: Product, qty: int = 1) -> None:
-        """Place the order for the cart."""
+        """Place the order; an app that asks after the first order asks now."""
         self._action("completed the order")
         self._identify_if("checkout")
         self._track(self.profile.events.order_completed, product.cart_properties(qty))
+        if self.profile.permission_prompt == "after_order":
+            self._ask_permission("after the order")
+
+    def open_order_tracking(self, shopper: Shopper) -> None:
+        """Open order tracking from the shipping email's link, which signs in."""
+        self._action(f"opened order tracking as {shopper.role}", shopper=shopper.role)
+        self._identify(shopper, "order_tracking")
 
     def _track(self, spec: EventSpec, values: dict[str, Any]) -> None:
         """Send one shopping action's event the way the app profile says."""

@@ -623,6 +623,10 @@ class EmulatedPhone:
         """Open the checkout in the app."""
         self._running().start_checkout(product, qty)
 
+    def open_order_tracking(self, shopper: Shopper) -> None:
+        """Open order tracking in the app from the shipping email's link."""
+        self._running().open_order_tracking(shopper)
+
     def complete_order(self, product: Product, qty: int = 1) -> None:
         """Place the order in the app."""
         self._running().complete_order(product, qty)

@@ -237,6 +237,7 @@ class MobileSdk:
             },
             "messageId": self.ids.uuid4(),
             "timestamp": _iso(self.device.now()),
+            "sentAt": _iso(self.device.now()),
             "type": "track",
         }
         try:

@@ -9,6 +9,7 @@ metric against its delivery.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PLATFORMS = ("ios", "android")
+
+
+# An APNs device token as an app should send it: the token's bytes in hex. The
+# workspace keeps any other string (as Customer.io's API accepts it) but says so.
+APNS_TOKEN = re.compile(r"[0-9a-fA-F]{64,200}")
 
 
 class DeviceBook:
@@ -197,6 +203,15 @@ class DeviceBook:
             f"{_short(token)} ({platform}) {verb} on {who}, push_enabled={enabled!r}",
             anonymous_id=call.caller.anonymous_id,
         )
+        if platform == "ios" and not APNS_TOKEN.fullmatch(token):
+            self._log(
+                device,
+                "device",
+                f"warning: {_short(token)} is not an APNs device token (64 to 200 "
+                "hex digits), so APNs will answer BadDeviceToken; the app should "
+                "send the token's bytes as hex, not their description",
+                anonymous_id=call.caller.anonymous_id,
+            )
 
     def _delete(self, call: Track, person: Person | None) -> None:
         token, _ = _device_of(call)
