@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, TypeVar, get_args
+from typing import Annotated, Any, Protocol, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, PlainSerializer, ValidationError
@@ -318,3 +318,43 @@ def _yaml_message(error: yaml.YAMLError) -> str:
 
 def _first_keys(model: type[BaseModel]) -> str:
     return ", ".join(list(model.model_fields)[:3])
+
+
+class _Numbered(Protocol):
+    id: int
+    name: str
+
+
+N = TypeVar("N", bound=_Numbered)
+
+
+def load_numbered(
+    directory: Path, model: type[N], what: str, *, id_rule: str = ""
+) -> list[N]:
+    """Load a folder of messages addressed by id or name, ordered by id.
+
+    Ids and names (in any case) must be unique; ``id_rule`` says why, after the
+    clash. Raises ConfigError listing every file problem and clash at once.
+    """
+    loaded = load_directory(directory, model, what)  # type: ignore[type-var]
+    problems: list[Problem] = []
+    ids: dict[int, str] = {}
+    names: dict[str, str] = {}
+    for stem, item in loaded.items():
+        file = shown(directory / f"{stem}.yaml")
+        other = ids.setdefault(item.id, stem)
+        if other != stem:
+            text = (
+                f"{item.id} is also the id of {other}.yaml; {id_rule}give each its own."
+            )
+            problems.append(Problem(file, "id", text))
+        other = names.setdefault(item.name.lower(), stem)
+        if other != stem:
+            text = (
+                f"{item.name!r} is also the name of {other}.yaml (names match "
+                "in any case); rename one."
+            )
+            problems.append(Problem(file, "name", text))
+    if problems:
+        raise ConfigError(problems)
+    return sorted(loaded.values(), key=lambda item: item.id)

@@ -56,8 +56,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .campaigns import Rendered
 from .campaigns.spec import Template, render
 from .delivery import Messenger
-from .errors import ConfigError, Problem
-from .files import load_directory, shown
+from .files import load_numbered
 from .journal import Entry, short_token
 from .workspace import (
     Caller,
@@ -123,26 +122,7 @@ def load_transactional(directory: Path) -> list[TransactionalMessage]:
 
     Raises ConfigError listing every file problem and every clash at once.
     """
-    loaded = load_directory(directory, TransactionalMessage, "transactional message")
-    problems: list[Problem] = []
-    ids: dict[int, str] = {}
-    names: dict[str, str] = {}
-    for stem, message in loaded.items():
-        file = shown(directory / f"{stem}.yaml")
-        other = ids.setdefault(message.id, stem)
-        if other != stem:
-            text = f"{message.id} is also the id of {other}.yaml; give each its own."
-            problems.append(Problem(file, "id", text))
-        other = names.setdefault(message.name.lower(), stem)
-        if other != stem:
-            text = (
-                f"{message.name!r} is also the name of {other}.yaml (names match "
-                "in any case); rename one."
-            )
-            problems.append(Problem(file, "name", text))
-    if problems:
-        raise ConfigError(problems)
-    return sorted(loaded.values(), key=lambda m: m.id)
+    return load_numbered(directory, TransactionalMessage, "transactional message")
 
 
 # -- calls and records -----------------------------------------------------------

@@ -25,8 +25,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from ..errors import ConfigError, Problem
-from ..files import load_directory, shown
+from ..files import load_numbered
 from .spec import EmailMessage, PushMessage
 
 
@@ -68,26 +67,9 @@ def load_broadcasts(directory: Path) -> list[Broadcast]:
 
     Raises ConfigError listing every file problem and every clash at once.
     """
-    loaded = load_directory(directory, Broadcast, "broadcast")
-    problems: list[Problem] = []
-    ids: dict[int, str] = {}
-    names: dict[str, str] = {}
-    for stem, broadcast in loaded.items():
-        file = shown(directory / f"{stem}.yaml")
-        other = ids.setdefault(broadcast.id, stem)
-        if other != stem:
-            text = (
-                f"{broadcast.id} is also the id of {other}.yaml; the App API finds a "
-                "broadcast by its id, so give each its own."
-            )
-            problems.append(Problem(file, "id", text))
-        other = names.setdefault(broadcast.name.lower(), stem)
-        if other != stem:
-            text = (
-                f"{broadcast.name!r} is also the name of {other}.yaml (names match "
-                "in any case); rename one."
-            )
-            problems.append(Problem(file, "name", text))
-    if problems:
-        raise ConfigError(problems)
-    return sorted(loaded.values(), key=lambda b: b.id)
+    return load_numbered(
+        directory,
+        Broadcast,
+        "broadcast",
+        id_rule="the App API finds a broadcast by its id, so ",
+    )

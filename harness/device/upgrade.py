@@ -22,7 +22,7 @@ import httpx
 
 from ..clock import Clock
 from ..ids import Ids
-from ..journal import Entry, Journal, plural, short_token
+from ..journal import Journal, plural, short_token
 from .client import SdkClient
 from .legacy import NO_DEVICE, SHARED_TOKEN, LegacySdk, LegacyStore, task_token
 from .sdk import MobileSdk, SdkConfig
@@ -77,7 +77,7 @@ class UpgradedSdk(MobileSdk):
         no longer wires to anything, and reads no token the old SDK stored.
         """
         if NO_DEVICE in self.faults:
-            self._note(
+            self._log(
                 f"token {short_token(token)} went to the old SDK's call, which "
                 f"registers nothing now [fault {NO_DEVICE}]"
             )
@@ -86,7 +86,7 @@ class UpgradedSdk(MobileSdk):
 
     def _migrate(self) -> None:
         legacy = self.legacy
-        self._note("migrating the legacy SDK's profile, token and queue")
+        self._log("migrating the legacy SDK's profile, token and queue")
         if self.config.platform == "android" and legacy.token:
             self._migrate_token(legacy.token)
             legacy.token = None
@@ -102,7 +102,7 @@ class UpgradedSdk(MobileSdk):
         for task in tasks:
             self._replay(task)
         if tasks:
-            self._note(f"{plural(len(tasks), 'unsent legacy task')} replayed")
+            self._log(f"{plural(len(tasks), 'unsent legacy task')} replayed")
         legacy.save([])
 
     def _migrate_token(self, token: str) -> None:
@@ -157,19 +157,6 @@ class UpgradedSdk(MobileSdk):
                 anonymousId=body["delivery_id"],
                 timestamp=_iso(body["timestamp"]),
             )
-
-    def _note(self, text: str) -> None:
-        self.journal.record(
-            Entry(
-                self.clock.now(),
-                "sdk",
-                "sdk",
-                text,
-                anonymous_id=self.anonymous_id,
-                token=self.token,
-                device=self.device.name,
-            )
-        )
 
 
 class SdkPair:
