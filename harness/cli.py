@@ -166,8 +166,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--fault",
+        action="append",
+        default=[],
         metavar="A,B",
-        help="switch field faults on in the app profile (see `harness faults`)",
+        help="switch field faults on in the app profile (see `harness faults`); "
+        "repeat it or separate names with commas",
     )
     run.add_argument(
         "--seed",
@@ -365,6 +368,13 @@ def _root(given: Path | None, *, required: bool = True) -> Path:
     )
 
 
+def _fault_names(given: list[str]) -> list[str]:
+    names = split_names(",".join(given))
+    if given and not names:
+        raise _BadInput("--fault: no fault named; see `harness faults` for the names")
+    return names
+
+
 def _faults(args: argparse.Namespace, root: Path | None, extra: list[str]) -> int:
     for fault in FAULTS.values():
         platforms = "" if len(fault.platforms) > 1 else f" ({fault.platforms[0]})"
@@ -382,7 +392,7 @@ def _run(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
             profiles=split_names(args.profiles),
             app=args.app,
             seed=args.seed,
-            faults=split_names(args.fault),
+            faults=_fault_names(args.fault),
         )
     except (ConfigError, UnknownName) as error:
         raise _BadInput(explain(error, _FLAGS)) from None

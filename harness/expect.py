@@ -320,12 +320,18 @@ class Expect:
         record = self.device_on_profile(device, owner)
         if record.push_enabled != enabled:
             value = record.attributes.get("push_enabled")
+            phone = getattr(device, "permission", None)
+            why = getattr(device, "why_off", None)
+            state = f"; the phone's notifications are {phone}".replace("_", " ")
+            if phone != "granted" and callable(why):
+                state += f" ({why()})"
             self._fail(
                 owner,
                 f"{device.name} should be push_enabled={str(enabled).lower()} on the "
-                "profile, as the phone's notification setting is",
+                "profile",
                 f"push_enabled={value!r}, last reported at "
-                f"{self.world.offset(record.registered_at)}",
+                f"{self.world.offset(record.registered_at)}"
+                + (state if phone is not None else ""),
             )
 
     def device_attribute(
@@ -384,7 +390,12 @@ class Expect:
         absent = [n for n in names if not any(e.name == n for e in events)]
         findings = [f.text for f in audit(plan, events)]
         if absent or findings:
-            problems = [f"never sent {n!r}" for n in absent] + findings
+            elsewhere = self._elsewhere(owner, person)
+            problems = [
+                f"{n!r} is not on the profile"
+                + (f" (it is on {elsewhere.label})" if elsewhere else "")
+                for n in absent
+            ] + findings
             self._fail(
                 owner,
                 f"{person.label}'s events should follow {plan.source}",
@@ -417,6 +428,11 @@ class Expect:
                 "moment of value, not on first launch",
                 "the app asked on first launch, before the shopper did anything",
             )
+
+    def _elsewhere(self, owner: Shopper, person: Person) -> Person | None:
+        """Return a second profile the shopper is split onto (by email), if any."""
+        other = self.world.workspace.find(owner.email)
+        return other if other is not None and other is not person else None
 
     def profile(self, owner: Shopper) -> Person:
         """Return the shopper's profile, failing if the workspace has none."""

@@ -529,7 +529,7 @@ _FRESH_PERMISSION = {
 def _upgrade(p: DeviceProfile, version: str, api_level: int | None) -> DeviceProfile:
     label = f"{p.name} upgraded to {p.os_name} {version}"
     problems = _upgrade_problems(p, version, label)
-    if api_level is None and p.platform == "android":
+    if api_level is None and p.platform == "android" and not problems:
         api_level = _only_api_level(version)
         if api_level is None and not problems:
             problems.append(
@@ -564,7 +564,7 @@ def _upgrade(p: DeviceProfile, version: str, api_level: int | None) -> DevicePro
 
 
 def _upgrade_problems(p: DeviceProfile, version: str, label: str) -> list[Problem]:
-    if not re.fullmatch(r"\d+(\.\d+)*", version):
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)*", version):
         return [
             Problem(
                 label,
@@ -587,7 +587,12 @@ def _upgrade_problems(p: DeviceProfile, version: str, label: str) -> list[Proble
 
 
 def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
+    parts = version.split(".")
+    if not all(part.isascii() and part.isdigit() for part in parts):
+        raise ValueError(
+            f"{version!r} is not a version; write numbers and dots, like 13 or 17.4"
+        )
+    return tuple(int(part) for part in parts)
 
 
 def _only_api_level(version: str) -> int | None:

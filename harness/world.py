@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .apps import AppProfile
+from .apps import AppProfile, find_app, load_apps
 from .backend import ShopBackend
 from .campaigns import Campaign
 from .campaigns.broadcast import load_broadcasts
@@ -104,6 +104,10 @@ class World:
     def __exit__(self, *exc: object) -> None:
         self.clock.__exit__(*exc)
         self.emulator.close()
+
+    def app_profile(self, name: str) -> AppProfile:
+        """Return another app profile of the project, by name (to update to it)."""
+        return find_app(load_apps(self.root / "fixtures" / "apps"), name)
 
     @property
     def workspace(self) -> Workspace:
@@ -215,9 +219,11 @@ class World:
         """
         subjects = self._subjects(owner)
         person = self.profile_of(owner)
+        faults = f" (faults: {', '.join(self.app.faults)})" if self.app.faults else ""
         header = [
             f"timeline of {owner.role} (user id {owner.user_id}, "
-            f"{owner.email}) on {self.profile.name} with app {self.app.name}:"
+            f"{owner.email}) on {self.profile.name} with app {self.app.name}"
+            f"{faults}:"
         ]
         if person is None:
             header.append(
@@ -230,6 +236,14 @@ class World:
                 f"{plural(len(self.workspace.events_of(person)), 'event')}, "
                 f"{plural(len(devices), 'device')}, "
                 f"{plural(len(self.workspace.deliveries_of(person)), 'delivery')}"
+            )
+        by_email = self.workspace.find(owner.email)
+        if person is not None and by_email is not None and by_email is not person:
+            header.append(
+                f"  split: {owner.email} is a second profile "
+                f"(cio_{by_email.cio_id}) with "
+                f"{plural(len(self.workspace.events_of(by_email)), 'event')}; "
+                "the app and the backend identify this person differently"
             )
         for anonymous_id in sorted(subjects.anonymous_ids):
             held = self.workspace.anonymous_events(anonymous_id)

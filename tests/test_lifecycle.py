@@ -100,12 +100,35 @@ def test_update_without_a_profile_moves_one_build_on(make_world: MakeWorld) -> N
     assert app.profile.version == world.app.version
 
 
+def test_a_downgrade_or_a_name_instead_of_a_profile_is_refused(
+    make_world: MakeWorld, reference: AppProfile
+) -> None:
+    world = make_world("android-14-pixel")
+    phone = ready(world)
+    older = reference.model_copy(update={"build": reference.build - 1})
+
+    with pytest.raises(ScenarioError, match="INSTALL_FAILED_VERSION_DOWNGRADE"):
+        phone.update_app(older)
+    with pytest.raises(ScenarioError, match=r"world.app_profile\('reference'\)"):
+        phone.update_app("reference")  # type: ignore[arg-type]
+    assert (
+        phone.update_app(
+            world.app_profile("legacy-sdk").model_copy(
+                update={"build": reference.build + 5}
+            )
+        ).profile.build
+        == reference.build + 5
+    )
+
+
 def test_update_to_another_bundle_id_is_refused(
     make_world: MakeWorld, reference: AppProfile
 ) -> None:
     world = make_world("android-14-pixel")
     phone = ready(world)
-    other = reference.model_copy(update={"bundle_id": "com.example.other"})
+    other = reference.model_copy(
+        update={"bundle_id": "com.example.other", "build": reference.build + 1}
+    )
 
     with pytest.raises(ScenarioError, match="an update keeps the app's bundle id"):
         phone.update_app(other)

@@ -60,7 +60,7 @@ Document = dict[str, Any]
 
 def number(raw: str, name: str) -> int:
     """Return a path's ``broadcast_id`` or ``trigger_id``: a whole number over 0."""
-    if not raw.isdigit() or int(raw) == 0:
+    if not _digits(raw) or int(raw) == 0:
         raise BadRequest(
             f"{name} {raw!r} is not a number; broadcasts and their triggers are "
             "addressed by their numeric ids, such as /v1/campaigns/1/triggers"
@@ -205,7 +205,7 @@ def errors_start(raw: str | None) -> int:
     """Return the ``start`` of an errors page: where it begins, 0 when absent."""
     if raw is None or raw == "":
         return 0
-    if not raw.isdigit():
+    if not _digits(raw):
         raise BadRequest(f"start {raw!r} is not a position; pass the next of a page")
     return int(raw)
 
@@ -214,7 +214,7 @@ def errors_limit(raw: str | None) -> int:
     """Return the ``limit`` of an errors page, 1 to ``ERRORS_LIMIT``."""
     if raw is None:
         return ERRORS_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= ERRORS_LIMIT:
+    if not _digits(raw) or not 1 <= int(raw) <= ERRORS_LIMIT:
         raise BadRequest(
             f"limit {raw!r} is not a whole number from 1 to {ERRORS_LIMIT}"
         )
@@ -261,3 +261,8 @@ def errors_body(made: Trigger, start: int, limit: int) -> Document:
 def error_body(status: int, message: str) -> Document:
     """Return these routes' error shape: one item with the detail and status."""
     return {"errors": [{"detail": message, "status": str(status)}]}
+
+
+def _digits(raw: str) -> bool:
+    """Tell whether ``raw`` is ASCII digits only (``"²".isdigit()`` is true)."""
+    return raw.isascii() and raw.isdigit()

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PROMPT_ANSWERS = ("allow", "deny", "dismiss")
+MAX_SKEW = timedelta(days=365 * 100)
 
 
 class EmulatedPhone:
@@ -314,7 +315,20 @@ class EmulatedPhone:
         """
         app = self._app()
         old = app.profile
+        if profile is not None and not isinstance(profile, AppProfile):
+            raise ScenarioError(
+                f"update_app({profile!r}) takes an app profile, not "
+                f"{type(profile).__name__}; load one with "
+                "world.app_profile('reference')"
+            )
         new = profile or old.model_copy(update={"build": old.build + 1})
+        if new.build <= old.build:
+            raise ScenarioError(
+                f"{new.name} is build {new.build}, not newer than the installed "
+                f"build {old.build}; Android refuses a downgrade "
+                "(INSTALL_FAILED_VERSION_DOWNGRADE) and the App Store offers none, "
+                "so uninstall() and install() the older build instead"
+            )
         if new.bundle_id != old.bundle_id:
             raise ScenarioError(
                 f"{new.name} is {new.bundle_id}, not {old.bundle_id}; an update "
@@ -572,6 +586,12 @@ class EmulatedPhone:
         The SDK stamps each event, and each batch's ``sentAt``, with the
         phone's time; the Pipelines API corrects the skew from the two.
         """
+        if abs(skew) > MAX_SKEW:
+            raise ScenarioError(
+                f"set_clock({skew}) puts {self.name}'s clock more than "
+                f"{MAX_SKEW.days // 365} years off; a phone's clock stays within "
+                "that, so pass a smaller skew"
+            )
         self.clock_skew = skew
         if not skew:
             told = "to the right time"

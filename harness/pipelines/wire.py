@@ -19,12 +19,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ..wire.body import InflatesPast, NotGzip, NotJson, gunzip, json_type, load_json
 from ..workspace import Alias, Call, Caller, Group, Identify, Track
+
+logger = logging.getLogger(__name__)
 
 REQUEST_LIMIT = 32 * 1024
 BATCH_LIMIT = 500 * 1024
@@ -222,15 +225,12 @@ def _corrected(stamped: Any, sent_at: Any, received_at: datetime) -> datetime:
     timestamp = _instant(stamped, "timestamp")
     if sent_at is None:
         return timestamp
-    skew = _instant(sent_at, "sentAt") - timestamp
     try:
-        return received_at - skew
-    except OverflowError:
-        raise ValueError(
-            f'"sentAt" {sent_at!r} is {skew} after "timestamp" {stamped!r}, which '
-            "dates the call outside years 1 to 9999; send the client's clock at "
-            "upload as sentAt"
-        ) from None
+        return received_at - (_instant(sent_at, "sentAt") - timestamp)
+    except (ValueError, OverflowError) as error:
+        # A broken upload clock must not cost the event: keep it as stamped.
+        logger.info("sentAt %r not used to correct %r: %s", sent_at, stamped, error)
+        return timestamp
 
 
 def _instant(value: Any, key: str) -> datetime:
@@ -242,7 +242,14 @@ def _instant(value: Any, key: str) -> datetime:
         raise ValueError(
             f'"{key}" {value!r} is not ISO-8601; send e.g. 2026-03-02T09:00:00Z'
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            f'"{key}" {value!r} falls outside years 1 to 9999 in UTC; send a real '
+            "instant, e.g. 2026-03-02T09:00:00Z"
+        ) from None
 
 
 def error_body(messages: list[str]) -> dict[str, Any]:

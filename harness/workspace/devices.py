@@ -197,10 +197,12 @@ class DeviceBook:
         device.attributes.update(attributes)
         who = person.label if person else f"anonymous {call.caller.anonymous_id}"
         enabled = attributes.get("push_enabled", "?")
+        where = "to" if verb.startswith("moved") else "on"
         self._log(
             device,
             "device",
-            f"{_short(token)} ({platform}) {verb} on {who}, push_enabled={enabled!r}",
+            f"{_short(token)} ({platform}) {verb} {where} {who}, "
+            f"push_enabled={enabled!r}",
             anonymous_id=call.caller.anonymous_id,
         )
         if platform == "ios" and not APNS_TOKEN.fullmatch(token):
