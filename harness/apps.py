@@ -18,10 +18,11 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from .errors import UnknownName
-from .faults import FaultName
+from .faults import FAULTS, FaultName
 from .files import Duration, load_directory, load_model
 
 __all__ = ["AppProfile", "find_app", "load_app", "load_apps"]
@@ -145,6 +146,14 @@ class AppProfile(_Strict):
                 "rename one so they match"
             )
         return value
+
+    @model_validator(mode="after")
+    def _faults_fit_the_sdk(self) -> AppProfile:
+        for name in self.faults:
+            why = FAULTS[name].misfit(self.sdk.generation)
+            if why:
+                raise ValueError(f"fault {name} does not apply: {why}")
+        return self
 
     def has_fault(self, name: FaultName) -> bool:
         """Tell whether the field fault ``name`` is switched on for this app."""

@@ -51,6 +51,14 @@ class UnknownName(HarnessError):
         super().__init__(f"unknown {kind} {name!r}; known {kind}s: {choices}.")
 
 
+class NotApplicable(UnknownName):
+    """Raised when a known name does not apply here (a fault the app's SDK lacks)."""
+
+    def __init__(self, kind: str, name: str, reason: str) -> None:
+        self.kind, self.name = kind, name
+        HarnessError.__init__(self, f"{kind} {name!r} does not apply: {reason}")
+
+
 class Unsupported(HarnessError):
     """Raised when a device or driver cannot perform a step; the cell is skipped."""
 

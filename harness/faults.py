@@ -42,6 +42,17 @@ class Fault:
     report: str
     does: str
     platforms: tuple[str, ...] = ("ios", "android")
+    generations: tuple[str, ...] = ("current",)
+
+    def misfit(self, generation: str) -> str | None:
+        """Say why the fault cannot happen on an SDK ``generation``, or None."""
+        if generation in self.generations:
+            return None
+        return (
+            f"it is a behaviour of the {' or '.join(self.generations)} SDK, and "
+            f"this app runs the {generation} one (sdk.generation), where it "
+            "cannot happen; switch it on for an app on the current SDK"
+        )
 
 
 FAULTS: dict[str, Fault] = {
@@ -58,6 +69,7 @@ FAULTS: dict[str, Fault] = {
             "FR-02",
             "a cross-platform wrapper hands the OS token to the SDK on the first "
             "run after install only; a token that changes later never reaches it",
+            generations=("current", "legacy"),
         ),
         Fault(
             "major_upgrade_sends_no_device_event",
@@ -71,18 +83,21 @@ FAULTS: dict[str, Fault] = {
             "the app turns the APNs token bytes into text with description "
             "instead of hex, so the stored token is malformed",
             platforms=("ios",),
+            generations=("current", "legacy"),
         ),
         Fault(
             "restore_keeps_cached_token",
             "FR-05",
             "after a restore onto a new phone the app reports the token cached "
             "in its backed-up data instead of the new phone's",
+            generations=("current", "legacy"),
         ),
         Fault(
             "token_refresh_only_on_generation",
             "FR-06",
             "the app hands the SDK a token only when one is generated, not on "
             "each launch, so an update in place keeps a dead registration",
+            generations=("current", "legacy"),
         ),
         Fault(
             "rotation_deletes_new_device",
@@ -136,6 +151,7 @@ FAULTS: dict[str, Fault] = {
             "FR-21",
             "the push handler reports metrics only for pushes that carry "
             "custom data, so a title-and-body push is never counted",
+            generations=("current", "legacy"),
         ),
         Fault(
             "offline_start_disables_upload",

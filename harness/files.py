@@ -115,11 +115,37 @@ def shown(path: Path) -> str:
         return str(path)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key repeated in one mapping.
+
+    PyYAML keeps the last of repeated keys, so a typo'd duplicate would hide
+    the first value (and any problem in it) without a word.
+    """
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:
+                continue  # an unhashable key: the base loader reports it
+            if first is not key_node:
+                raise yaml.constructor.ConstructorError(
+                    f"key {key!r} first appears here",
+                    first.start_mark,
+                    f"key {key!r} appears again; keep one of them",
+                    key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     """Return the YAML document at ``path`` and any problem reading it."""
     file = shown(path)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")), []
+        text = path.read_text(encoding="utf-8")
+        return yaml.load(text, Loader=_UniqueKeyLoader), []  # noqa: S506
     except (OSError, UnicodeDecodeError) as error:
         return None, [
             Problem(file, DOCUMENT, f"cannot be read ({error}); check the path.")

@@ -275,6 +275,13 @@ class DeviceProfile(_Section):
         """
         return _upgrade(self, os_version, api_level)
 
+    def lacks(self, capability: str) -> str:
+        """Say why the profile lacks ``capability`` (empty if it has it)."""
+        if self.supports(capability):
+            return ""
+        reasons = [why for name, on, why in _implied(self) if name == capability]
+        return reasons[0] if reasons else f"{self.name} does not list it"
+
     def supports(self, capability: str) -> bool:
         """Tell whether the profile lists ``capability``; a typo raises ValueError."""
         if capability not in _CAPABILITIES:

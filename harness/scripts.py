@@ -42,8 +42,8 @@ class Scenario:
         missing = sorted(n for n in self.needs if not profile.supports(n))
         if not missing:
             return None
-        has = ", ".join(profile.capabilities) or "nothing"
-        return f"{self.name} needs {', '.join(missing)}; {profile.name} has {has}"
+        why = "; ".join(profile.lacks(n) for n in missing)
+        return f"needs {', '.join(missing)}: {why}"
 
 
 Play = Callable[["World"], None]

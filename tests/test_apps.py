@@ -113,3 +113,14 @@ def test_an_event_sent_by_the_backend_reaches_the_profile_without_the_app() -> N
         assert not any(
             e.get("event") == "order_completed" for e in phone.app.sdk.pending()
         )
+
+
+def test_a_fault_the_apps_sdk_cannot_have_is_a_file_problem(apps_dir: Path) -> None:
+    path = apps_dir / "old.yaml"
+    path.write_text(
+        "name: old\ntitle: Old\nbundle_id: com.example.shop\n"
+        "sdk: {generation: legacy}\nfaults: [anonymous_events_dropped]\n"
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_app(path)
+    assert "fault anonymous_events_dropped does not apply" in str(raised.value)

@@ -175,3 +175,17 @@ def test_a_token_sent_as_its_description_is_flagged_at_registration(
     item = ITEMS["device_on_profile_after_token_capture"]
     message = fails(item, profiles["ios-17-iphone"], app)
     assert "is not an APNs device token (64 to 200 hex digits)" in message
+
+
+def test_a_fault_of_the_current_sdk_is_refused_on_a_legacy_app() -> None:
+    done = run(
+        "run", "--suite", "checklist", "--app", "legacy-sdk",
+        "--fault", "identify_applied_async",
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == (
+        "harness: --fault: field fault 'identify_applied_async' does not apply: it "
+        "is a behaviour of the current SDK, and this app runs the legacy one "
+        "(sdk.generation), where it cannot happen; switch it on for an app on the "
+        "current SDK (legacy-sdk)\n"
+    )

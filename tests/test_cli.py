@@ -375,7 +375,8 @@ def test_run_exits_with_pytests_status_and_prints_the_matrix(project: Path) -> N
         columns: 1 browses  2 fails_on_phones
 
         skipped (1 cell):
-          - fails_on_phones needs native_app; desktop-chrome has web_push, receives_push
+          - needs native_app: web profiles run no native app
+            on fails_on_phones[desktop-chrome]
 
         failed (1 cell):
           scenarios/shop.py::fails_on_phones[ios-17-iphone]

@@ -210,3 +210,44 @@ def test_matrix_totals_leave_out_error_when_there_is_none() -> None:
     totals = render(cells, ["ios", "web"]).splitlines()[0]
 
     assert totals == "1 scenario x 2 profiles: 1 pass, 1 FAIL, 0 skip"
+
+
+def test_a_skip_reason_names_whole_profiles_and_one_profiles_scenarios_briefly() -> (
+    None
+):
+    web, huawei = "needs native_app: no app here", "needs receives_push: no token"
+    cells = [
+        cell("login", "web", "skip", web),
+        cell("cart", "web", "skip", web),
+        cell("push", "web", "skip", web),
+        cell("login", "huawei", "pass"),
+        cell("cart", "huawei", "skip", huawei),
+        cell("push", "huawei", "skip", huawei),
+    ]
+
+    text = render(cells, ["web", "huawei"])
+
+    assert text.split("\n\n")[3] == textwrap.dedent(f"""\
+        skipped (5 cells):
+          - {web}
+            on every scenario of web
+          - {huawei}
+            on huawei: cart, push""")
+
+
+def test_what_the_checks_saw_is_grouped_by_text_with_its_profiles() -> None:
+    cells = [
+        Cell("s.py::a[ios]", "a", "ios", "pass", saw=("one device",)),
+        Cell("s.py::a[web]", "a", "web", "pass", saw=("one device",)),
+        Cell("s.py::a[and]", "a", "and", "pass", saw=("two devices",)),
+    ]
+
+    text = render(cells, ["ios", "web", "and"])
+
+    assert text.split("\n\n")[-1] == textwrap.dedent("""\
+        what the checks saw:
+          a
+            - one device
+              on ios, web
+            - two devices
+              on and""")

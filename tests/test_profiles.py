@@ -261,6 +261,18 @@ def test_yaml_syntax_error_is_reported_with_its_line(profiles_dir: Path) -> None
     )
 
 
+def test_a_repeated_key_is_reported_instead_of_hiding_the_first(
+    profiles_dir: Path,
+) -> None:
+    text = "name: dup\nplatform: ios\nplatform: android\n"
+    path = write(profiles_dir, "dup", text)
+    assert problems_of(path) == [
+        "device-profiles/dup.yaml: (document): invalid YAML at line 3, column 1: "
+        "key 'platform' appears again; keep one of them (key 'platform' first "
+        "appears here at line 2); fix the syntax there."
+    ]
+
+
 def test_top_level_must_be_a_mapping(profiles_dir: Path) -> None:
     path = write(profiles_dir, "listed", "- ios-17-iphone\n")
     assert problems_of(path) == [

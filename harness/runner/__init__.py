@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import cast
 
 from ..apps import AppProfile, find_app, load_apps
-from ..errors import ConfigError, Problem, UnknownName
+from ..errors import ConfigError, NotApplicable, Problem, UnknownName
 from ..faults import FAULTS, FaultName
 from ..files import shown
 from ..profiles import DeviceProfile, find_profile, load_profiles
@@ -83,6 +83,9 @@ def select(
     for fault in faults:
         if fault not in FAULTS:
             raise UnknownName("field fault", fault, FAULTS)
+        why = FAULTS[fault].misfit(app_profile.sdk.generation)
+        if why:
+            raise NotApplicable("field fault", fault, f"{why} ({app_profile.name})")
     switched = app_profile.with_faults(tuple(cast("list[FaultName]", faults)))
     return Selection(root, folder.resolve(), tuple(chosen), switched, seed)
 

@@ -149,14 +149,27 @@ def _skips(cells: Sequence[Cell], width: int) -> str:
     if not groups:
         return ""
     count = sum(len(group) for group in groups.values())
+    rows = len({cell.row for cell in cells})
     lines = [f"skipped ({plural(count, 'cell')}):"]
     for reason, group in groups.items():
         lines += _fill(reason, width, "  - ", "    ")
         one = group[0]
         if len(group) > 1 or one.scenario not in reason or one.profile not in reason:
-            where = ", ".join(f"{c.scenario}[{c.profile}]" for c in group)
-            lines += _fill(f"on {where}", width, "    ", "      ")
+            lines += _fill(f"on {_where(group, rows)}", width, "    ", "      ")
     return "\n".join(lines)
+
+
+def _where(group: list[Cell], rows: int) -> str:
+    """Name a skip group's cells; a profile that skipped every row, by name only."""
+    by_profile: dict[str, list[Cell]] = {}
+    for cell in group:
+        by_profile.setdefault(cell.profile, []).append(cell)
+    whole = [p for p, skipped in by_profile.items() if len(skipped) == rows > 1]
+    if whole and len(whole) == len(by_profile):
+        return f"every scenario of {', '.join(whole)}"
+    if len(by_profile) == 1 and len(group) > 1:
+        return f"{group[0].profile}: {', '.join(c.scenario for c in group)}"
+    return ", ".join(f"{c.scenario}[{c.profile}]" for c in group)
 
 
 def _fill(text: str, width: int, first: str, rest: str) -> list[str]:
