@@ -6,6 +6,7 @@ stable id and one that never identifies; the app profile is where that lives.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -74,6 +75,22 @@ PROPERTIES: tuple[Property, ...] = (
 )  # fmt: skip
 
 
+def _link(value: str) -> str:
+    if not re.match(r"[a-z][a-z0-9+.-]*://", value):
+        raise ValueError(
+            f"{value!r} is not a deep link; write the route the app handles as a "
+            "URL with its scheme, like shop://cart"
+        )
+    return value
+
+
+def _unique_properties(names: tuple[str, ...]) -> tuple[str, ...]:
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"{', '.join(repeated)} listed twice; list each once")
+    return names
+
+
 def _event_shorthand(value: object) -> object:
     return {"name": value} if isinstance(value, str) else value
 
@@ -87,7 +104,9 @@ class EventSpec(_Strict):
     """
 
     name: Annotated[str, Field(min_length=1, max_length=100)]
-    properties: tuple[Property, ...] = PROPERTIES
+    properties: Annotated[tuple[Property, ...], AfterValidator(_unique_properties)] = (
+        PROPERTIES
+    )
     sent_by: Literal["app", "backend"] = "app"
 
     def pick(self, values: dict[str, object]) -> dict[str, object]:
@@ -99,12 +118,24 @@ _Event = Annotated[EventSpec, BeforeValidator(_event_shorthand)]
 
 
 class Events(_Strict):
-    """The events the app sends for each shopping action."""
+    """The events the app sends for each shopping action; one name per action."""
 
     product_viewed: _Event = EventSpec(name="product_viewed")
     add_to_cart: _Event = EventSpec(name="added_to_cart")
     checkout_started: _Event = EventSpec(name="checkout_started")
     order_completed: _Event = EventSpec(name="order_completed")
+
+    @model_validator(mode="after")
+    def _one_name_per_action(self) -> Events:
+        names: dict[str, str] = {}
+        for action, spec in self:
+            other = names.setdefault(spec.name, action)
+            if other != action:
+                raise ValueError(
+                    f"{action} and {other} both send {spec.name!r}, so the two "
+                    "actions cannot be told apart; give each its own event name"
+                )
+        return self
 
 
 def _unique_faults(faults: tuple[str, ...]) -> tuple[str, ...]:
@@ -133,7 +164,9 @@ class AppProfile(_Strict):
     register_rotated_token: bool = True
     web_handoff: Literal["alias", "none"] = "alias"
     events: Events = Events()
-    deep_links: dict[str, str] = {"cart": "shop://cart"}
+    deep_links: dict[
+        Annotated[str, Field(min_length=1)], Annotated[str, AfterValidator(_link)]
+    ] = {"cart": "shop://cart"}
     faults: Annotated[tuple[FaultName, ...], AfterValidator(_unique_faults)] = ()
 
     @field_validator("name")

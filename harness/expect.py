@@ -88,13 +88,12 @@ class Expect:
         what = "a push" + (f" containing {containing!r}" if containing else "")
         if within is not None:
             what += f" between {within[0]} and {within[1]} after the trigger"
-        seen = (
-            "; ".join(
-                f"{i.title!r} {i.outcome.value} ({i.reason}) at "
-                f"{self.world.offset(i.at)}"
-                for i in items
-            )
-            or "no push at all"
+        seen = "; ".join(
+            f"{i.title!r} {i.outcome.value} ({i.reason}) at {self.world.offset(i.at)}"
+            for i in items
+        ) or (
+            "no push reached the device; sent to "
+            f"{owner.role}: {self._deliveries_seen(owner)}"
         )
         self._fail(owner, f"{device.name} should have shown {what}", seen)
         raise AssertionError  # unreachable: _fail raises

@@ -124,3 +124,29 @@ def test_a_fault_the_apps_sdk_cannot_have_is_a_file_problem(apps_dir: Path) -> N
     with pytest.raises(ConfigError) as raised:
         load_app(path)
     assert "fault anonymous_events_dropped does not apply" in str(raised.value)
+
+
+def test_event_names_properties_and_deep_links_are_checked(apps_dir: Path) -> None:
+    path = apps_dir / "odd.yaml"
+    path.write_text(
+        "name: odd\ntitle: Odd\nbundle_id: com.example.shop\n"
+        "events:\n  checkout_started: {name: c, properties: [sku, sku]}\n"
+        "deep_links: {cart: ''}\n"
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_app(path)
+    assert [p.message for p in raised.value.problems] == [
+        "sku listed twice; list each once",
+        "'' is not a deep link; write the route the app handles as a URL with its "
+        "scheme, like shop://cart",
+    ]
+
+
+def test_two_actions_may_not_send_one_event_name(apps_dir: Path) -> None:
+    path = apps_dir / "same.yaml"
+    path.write_text(
+        "name: same\ntitle: Same\nbundle_id: com.example.shop\n"
+        "events: {product_viewed: viewed, add_to_cart: viewed}\n"
+    )
+    with pytest.raises(ConfigError, match="add_to_cart and product_viewed both send"):
+        load_app(path)

@@ -188,6 +188,43 @@ def test_a_broadcast_id_that_is_not_a_number_is_400(
     )
 
 
+@pytest.mark.parametrize("raw", ["\u00b2", "\u0661"])
+def test_a_broadcast_id_in_other_scripts_digits_is_400_not_a_crash(
+    client: httpx.Client, raw: str
+) -> None:
+    response = client.post(f"/v1/campaigns/{raw}/triggers", json={})
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["status"] == "400"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PUT", "/v1/campaigns/1/triggers"),
+        ("DELETE", "/v1/broadcasts/1"),
+        ("GET", "/v1/broadcasts/1/metrics"),
+    ],
+)
+def test_an_unmatched_broadcast_path_answers_in_the_errors_shape(
+    client: httpx.Client, method: str, path: str
+) -> None:
+    response = client.request(method, path)
+
+    [error] = response.json()["errors"]
+    assert error["status"] == str(response.status_code)
+    assert response.status_code in (404, 405)
+    assert "App API" in error["detail"]
+
+
+def test_the_older_trigger_path_points_at_the_current_one(client: httpx.Client) -> None:
+    response = client.post("/v1/api/campaigns/1/triggers", json={})
+
+    [error] = response.json()["errors"]
+    assert response.status_code == 404
+    assert "send POST /v1/campaigns/{id}/triggers instead" in error["detail"]
+
+
 @pytest.mark.parametrize("authorization", [None, "Bearer wrong", f"Basic {KEY}"])
 def test_without_the_app_api_key_a_trigger_is_401(
     client: httpx.Client, provider: Provider, authorization: str | None
@@ -239,7 +276,7 @@ def test_a_mistyped_key_is_422_naming_the_nearest(client: httpx.Client) -> None:
     ("body", "fragment"),
     [
         ({"data": ["x"]}, "data must be an object, not a list"),
-        ({"ids": []}, "ids must be a non-empty list, not a list"),
+        ({"ids": []}, "ids must be a list naming at least one person, not an empty list"),
         ({"ids": [True]}, "ids[0] must be an id as text, not a boolean"),
         ({"emails": ["nope"]}, "emails[0] 'nope' is not an email address"),
         (

@@ -81,6 +81,10 @@ class AppContext:
     broadcaster: Broadcaster | None = None
 
 
+# Paths whose errors take the broadcast routes' shape, and the older trigger path.
+BROADCAST_PATHS = ("/v1/campaigns", "/v1/broadcasts", "/v1/api/campaigns")
+LEGACY_TRIGGERS = "/v1/api/campaigns"
+
 Directory = Callable[[str], AppContext | None]
 Endpoint = Callable[[AppContext, Request, bytes], Document]
 Shape = Callable[[int, str], Document]
@@ -122,7 +126,15 @@ def create_app(directory: Directory) -> Starlette:
     ]
 
     def unmatched(method: str, path: str, status: int, nearest: list[str]) -> Reply:
-        return _error(status, unmatched_text(method, path, "App API", nearest))
+        text = unmatched_text(method, path, "App API", nearest)
+        if path.startswith(LEGACY_TRIGGERS):
+            text += (
+                "; the older /v1/api/campaigns/{id}/triggers path is not served, "
+                "send POST /v1/campaigns/{id}/triggers instead"
+            )
+        if path.startswith(BROADCAST_PATHS):
+            return _json(status, triggers.error_body(status, text))
+        return _error(status, text)
 
     return application(routes, unmatched)
 

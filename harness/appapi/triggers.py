@@ -70,7 +70,9 @@ def number(raw: str, name: str) -> int:
 
 def trigger(broadcast_id: int, raw: bytes) -> TriggerBroadcast:
     """Parse a ``POST /v1/campaigns/{broadcast_id}/triggers`` body."""
-    body = decode(raw) if raw.strip() else {}
+    body = (
+        decode(raw, example=TRIGGER_EXAMPLE, bulk=TRIGGER_BULK) if raw.strip() else {}
+    )
     unknown = sorted(set(body) - set(FIELDS))
     if unknown:
         raise Unprocessable(unknown_text("key", unknown[0], FIELDS))
@@ -105,9 +107,10 @@ def trigger(broadcast_id: int, raw: bytes) -> TriggerBroadcast:
 
 def _recipients(source: str, value: object) -> tuple[Recipient, ...]:
     if not isinstance(value, list) or not value:
+        what = "an empty list" if value == [] else kind_of(value)
         raise Unprocessable(
-            f"{source} must be a non-empty list, not {kind_of(value)}; leave it out "
-            "to reach the broadcast's own audience"
+            f"{source} must be a list naming at least one person, not {what}; "
+            "leave it out to reach the broadcast's own audience"
         )
     if source == "per_user_data":
         rows = enumerate(value)
@@ -261,6 +264,10 @@ def errors_body(made: Trigger, start: int, limit: int) -> Document:
 def error_body(status: int, message: str) -> Document:
     """Return these routes' error shape: one item with the detail and status."""
     return {"errors": [{"detail": message, "status": str(status)}]}
+
+
+TRIGGER_EXAMPLE = '{"data": {"headline": "..."}}'
+TRIGGER_BULK = "data or per_user_data"
 
 
 def _digits(raw: str) -> bool:

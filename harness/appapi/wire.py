@@ -71,19 +71,28 @@ def bearer_key(authorization: str | None) -> str | None:
     return (key.strip() or None) if scheme.lower() == "bearer" else None
 
 
-def decode(raw: bytes) -> Document:
-    """Return the request's JSON object, refusing what the API would refuse."""
+def decode(
+    raw: bytes,
+    *,
+    example: str = '{"identifiers": ...}',
+    bulk: str = "message_data or custom_payload",
+) -> Document:
+    """Return the request's JSON object, refusing what the API would refuse.
+
+    ``example`` and ``bulk`` fit the hints to the route: a sample body, and
+    what to send less of when it is too large.
+    """
     if len(raw) > BODY_LIMIT:
         raise TooLarge(
             f"body is {len(raw)} bytes; the App API takes at most {BODY_LIMIT}. "
-            "Send less message_data or custom_payload."
+            f"Send less {bulk}."
         )
     try:
         body = load_json(raw or b"null")
     except NotJson as error:
         raise BadRequest(f"body is not valid JSON ({error}); send one object") from None
     if not isinstance(body, dict):
-        raise BadRequest('body must be one JSON object, such as {"identifiers": ...}')
+        raise BadRequest(f"body must be one JSON object, such as {example}")
     return body
 
 

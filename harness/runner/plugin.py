@@ -331,9 +331,10 @@ class ScenarioItem(pytest.Item):
             if not isinstance(error, AssertionError | pytest.fail.Exception):
                 # Not a failed expectation: the scenario or the harness is broken.
                 self.user_properties.append(("error", type(error).__name__))
-            timeline = _timeline(world)
-            # A failed expectation's message already holds its shopper's timeline.
-            if timeline not in str(error):
+            # A failed expectation's message already holds its shopper's
+            # timeline; add the other shoppers' only.
+            timeline = _timeline(world, shown=str(error))
+            if timeline:
                 self.add_report_section("call", "timeline", timeline)
             raise
         if self.config.getoption("harness_timelines") == "always":
@@ -367,9 +368,10 @@ class ScenarioItem(pytest.Item):
         return self.scenario.path, line, self.name
 
 
-def _timeline(world: World) -> str:
+def _timeline(world: World, shown: str = "") -> str:
+    """Return the shoppers' timelines, leaving out any whose header ``shown`` has."""
     try:
-        return world.report()
+        return world.report(leaving_out=shown)
     except Exception as error:  # the failure matters more than its timeline
         logger.debug("the timeline could not be rendered", exc_info=True)
         return f"the timeline could not be rendered: {error!r}"

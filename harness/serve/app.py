@@ -6,7 +6,7 @@
 ``/unsubscribe/``
 ``/v1/send/``, ``/v1/customers``,      App API (``harness.appapi``)
 ``/v1/messages``, ``/v1/campaigns``,
-``/v1/broadcasts``
+``/v1/broadcasts``, ``/v1/api/campaigns``
 any other ``/v1/``                     Pipelines API, as the SDKs call it
 ``/webpush/{vendor host}/``            the emulated Web Push services
                                        (``harness.push.webpush``)
@@ -76,7 +76,14 @@ CONTROL = Mount("control API", ("/_harness",))
 TRACK = Mount("Track API", ("/api/", "/push/events", "/unsubscribe/"))
 APP = Mount(
     "App API",
-    ("/v1/send/", "/v1/customers", "/v1/messages", "/v1/campaigns", "/v1/broadcasts"),
+    (
+        "/v1/send/",
+        "/v1/customers",
+        "/v1/messages",
+        "/v1/campaigns",
+        "/v1/broadcasts",
+        "/v1/api/campaigns",
+    ),
 )
 PIPELINES = Mount("Pipelines API", ("/v1/",))
 MOUNTS = (CONTROL, TRACK, APP, PIPELINES)
