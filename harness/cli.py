@@ -27,6 +27,7 @@ from .emulator import DEFAULT_IOS_TOPIC
 from .errors import ConfigError, Problem, UnknownName
 from .faults import FAULTS
 from .files import load_directory, shown
+from .fuzz.command import add_fuzz_parser
 from .people import load_catalog
 from .profiles import Capability, DeviceProfile, load_profiles
 from .runner import (
@@ -211,6 +212,7 @@ def _parser() -> argparse.ArgumentParser:
     ).set_defaults(handler=_validate)
     _serve_parser(commands)
     _inspect_parser(commands)
+    add_fuzz_parser(commands)
     return parser
 
 

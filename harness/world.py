@@ -127,27 +127,35 @@ class World:
             self._devices[role] = []
         return self._shoppers[role]
 
-    def device(self, owner: Shopper, *, answers_prompt: str = "allow") -> Device:
-        """Return a new device of the profile under test, held by ``owner``."""
+    def device(
+        self,
+        owner: Shopper,
+        *,
+        answers_prompt: str = "allow",
+        profile: DeviceProfile | None = None,
+    ) -> Device:
+        """Return a new device held by ``owner``: of the profile under test, or
+        of ``profile`` for a journey that mixes phones (an iPhone and an
+        Android phone for one shopper)."""
+        chosen = profile or self.profile
         count = 1 + sum(
-            not isinstance(d, EmulatedBrowser) or isinstance(d, WebAppDevice)
+            (not isinstance(d, EmulatedBrowser) or isinstance(d, WebAppDevice))
+            and d.profile.name == chosen.name
             for d in self._devices[owner.role]
         )
-        name = f"{owner.role}'s {self.profile.name}" + (
-            f" #{count}" if count > 1 else ""
-        )
+        name = f"{owner.role}'s {chosen.name}" + (f" #{count}" if count > 1 else "")
         device: Device
-        if self.profile.platform == "web":
+        if chosen.platform == "web":
             device = WebAppDevice(
                 name,
-                self.profile,
+                chosen,
                 self.context,
                 vapid_public_key=self.env.keys.vapid_public_key,
                 answers_prompt=answers_prompt,
             )
         else:
             device = EmulatedPhone(
-                name, self.profile, self.context, answers_prompt=answers_prompt
+                name, chosen, self.context, answers_prompt=answers_prompt
             )
         self._devices[owner.role].append(device)
         return device

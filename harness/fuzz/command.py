@@ -1,0 +1,137 @@
+"""``harness fuzz``: the command line of the fuzz machine.
+
+The CLI hooks it up with two lines in ``harness/cli.py``'s ``_parser``::
+
+    from .fuzz.command import add_fuzz_parser
+    add_fuzz_parser(commands)
+
+The handler has the CLI's handler signature and returns the exit status: 0
+when nothing failed, 1 when a failure was found and written.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ..errors import HarnessError
+from .mutation import mutation_table, render_table
+from .search import DATABASE, DEFAULT_PROFILES, run_fuzz
+
+__all__ = ["add_fuzz_parser", "fuzz"]
+
+
+def add_fuzz_parser(commands: Any) -> argparse.ArgumentParser:
+    """Add the ``fuzz`` subcommand to the CLI's subparsers; return it."""
+    parser = commands.add_parser(
+        "fuzz",
+        allow_abbrev=False,
+        help="generate orderings of what people do and check the invariants",
+        description="Play generated journeys (install, log in, rotate, restore, "
+        "offline, sends, taps) against the invariants; write the first failure, "
+        "shrunk, as a scenario in scenarios/found/.",
+    )
+    parser.add_argument(
+        "--examples",
+        type=int,
+        default=100,
+        metavar="N",
+        help="journeys to try (default: 100)",
+    )
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=40,
+        metavar="N",
+        help="most steps per journey (default: 40)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="Hypothesis seed (default: 0)"
+    )
+    parser.add_argument(
+        "--profiles",
+        metavar="A,B",
+        default=",".join(DEFAULT_PROFILES),
+        help=f"phone profiles to mix (default: {','.join(DEFAULT_PROFILES)})",
+    )
+    parser.add_argument(
+        "--app",
+        default="reference",
+        metavar="NAME",
+        help="app profile (default: reference)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="A,B",
+        help="switch field faults on (repeat, or commas)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="found scenarios' folder (default: scenarios/found)",
+    )
+    parser.add_argument(
+        "--database",
+        type=Path,
+        default=DATABASE,
+        metavar="DIR",
+        help=f"Hypothesis example database under the project (default: {DATABASE})",
+    )
+    parser.add_argument(
+        "--mutations",
+        action="store_true",
+        help="run the mutation table instead: every fault and "
+        "mistake app profile in turn",
+    )
+    parser.set_defaults(handler=fuzz)
+    made: argparse.ArgumentParser = parser
+    return made
+
+
+def fuzz(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
+    """Run ``harness fuzz`` with the parsed ``args`` in the project at ``root``."""
+    profiles = _names(args.profiles)
+    faults = _names(",".join(args.fault))
+    try:
+        if args.mutations:
+            out = args.out or root / "reports" / "fuzz-found"
+            rows = mutation_table(
+                root, args.examples, args.seed, profiles, steps=args.steps, out=out
+            )
+            print(render_table(rows))
+            return 0
+        result = run_fuzz(
+            root,
+            args.examples,
+            args.seed,
+            profiles,
+            args.app,
+            faults,
+            steps=args.steps,
+            out=args.out,
+            database=args.database,
+        )
+    except HarnessError as error:
+        print(f"harness fuzz: {error}")
+        return 2
+    if not result.found:
+        print(
+            f"harness fuzz: {result.examples} journeys, every invariant held "
+            f"({result.seconds:.1f} s)"
+        )
+        return 0
+    print(result.failure)
+    print(
+        f"\nharness fuzz: found after {result.examples} journeys, shrunk to "
+        f"{result.steps} steps; written to {result.path}\nreplay: "
+        f"{result.command}"
+    )
+    return 1
+
+
+def _names(text: str) -> list[str]:
+    return list(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))

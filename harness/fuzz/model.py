@@ -1,0 +1,181 @@
+"""The reference model: what the workspace should show, kept as plain records.
+
+It is the spec, not the app profile: logging in identifies the person, logging
+out takes the phone off them, anonymous activity joins whoever logs in next on
+that anonymous id, and every event belongs to the identity active when it was
+captured. It never reads the SDK; the machine feeds it the OS's facts (the
+phone's current token, whether the app runs) after each step.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..device.phone import EmulatedPhone
+
+__all__ = ["Capture", "Model", "PhoneState", "Tap"]
+
+
+@dataclass
+class PhoneState:
+    """What the model expects of one phone's app.
+
+    ``session`` stands for the SDK's anonymous id: made at the first start
+    after an install, new at logout, the same after a restore of a started
+    app. ``sdk_token`` is the token a correct
+    app has handed its SDK; ``logged_out`` says the last account action was a
+    logout, after which the token belongs to no one.
+    """
+
+    var: str
+    holder: str
+    phone: EmulatedPhone
+    installed: bool = False
+    identity: str | None = None
+    logged_out: bool = False
+    session: int = 0
+    sdk_token: str | None = None
+    new_stack: bool = False
+    started: bool = False
+
+    @property
+    def live(self) -> bool:
+        """Tell whether the SDK should hold the phone's current token."""
+        token = self.phone.token
+        return self.installed and token is not None and self.sdk_token == token
+
+
+@dataclass
+class Capture:
+    """One tracked event: on which phone, as whom, under which anonymous id.
+
+    ``ambiguous`` marks an anonymous event captured under an anonymous id
+    another phone (a restored twin) already logged in with: it may join that
+    person or stay anonymous. ``lost_ok`` marks one still queued when its app
+    was removed, which may never arrive.
+    """
+
+    name: str
+    var: str
+    identity: str | None
+    session: int
+    offline: bool
+    ambiguous: bool = False
+    lost_ok: bool = False
+
+
+@dataclass
+class Tap:
+    """One tap on a shown push."""
+
+    delivery_id: str
+    var: str
+    lost_ok: bool = False
+
+
+@dataclass
+class Model:
+    """Phones, anonymous ids and what was captured, sent and tapped."""
+
+    phones: dict[str, PhoneState] = field(default_factory=dict)
+    sessions: dict[int, str | None] = field(default_factory=dict)
+    captures: list[Capture] = field(default_factory=list)
+    taps: list[Tap] = field(default_factory=list)
+    sends: dict[str, str] = field(default_factory=dict)  # delivery id -> role
+
+    def new_session(self) -> int:
+        """Return a fresh anonymous id, joined to no one."""
+        session = len(self.sessions) + 1
+        self.sessions[session] = None
+        return session
+
+    # -- account actions -------------------------------------------------------
+
+    def install(self, state: PhoneState) -> None:
+        """A fresh install: anonymous, new anonymous id, no token handed over."""
+        state.installed, state.identity, state.logged_out = True, None, False
+        self.wipe(state)
+
+    def wipe(self, state: PhoneState) -> None:
+        """The app's storage is new: no ids, no token, not started yet."""
+        state.identity, state.logged_out = None, False
+        state.session, state.sdk_token = self.new_session(), None
+        state.new_stack = state.started = False
+
+    def log_in(self, state: PhoneState, role: str) -> None:
+        """Log in: the anonymous id's events join ``role`` if no one has it yet."""
+        if state.identity is None and self.sessions.get(state.session) is None:
+            self.sessions[state.session] = role
+        state.identity, state.logged_out = role, False
+
+    def log_out(self, state: PhoneState) -> None:
+        """Log out: the phone leaves the person and gets a new anonymous id."""
+        state.identity, state.logged_out = None, True
+        state.session = self.new_session()
+
+    def restore(self, state: PhoneState, source: PhoneState) -> None:
+        """Set a phone up from ``source``'s backup: its ids and cached token."""
+        state.installed, state.identity = True, source.identity
+        state.logged_out, state.started = source.logged_out, source.started
+        # An app never started has no anonymous id yet to back up.
+        state.session = source.session if source.started else self.new_session()
+        state.sdk_token, state.new_stack = source.sdk_token, False
+
+    def capture(self, state: PhoneState, name: str) -> None:
+        """Record an event captured now on the phone."""
+        owner = self.sessions.get(state.session)
+        ambiguous = state.identity is None and owner is not None
+        self.captures.append(
+            Capture(
+                name,
+                state.var,
+                state.identity,
+                state.session,
+                offline=not state.phone.online,
+                ambiguous=ambiguous,
+            )
+        )
+
+    def removed(self, state: PhoneState, queued: Counter[str]) -> None:
+        """The app's storage went with ``queued`` events (by name) still in it."""
+        for capture in reversed(self.captures):
+            if capture.var == state.var and queued[capture.name] > 0:
+                queued[capture.name] -= 1
+                capture.lost_ok = True
+        for tap in reversed(self.taps):
+            if tap.var == state.var and queued["opened"] > 0:
+                queued["opened"] -= 1
+                tap.lost_ok = True
+
+    # -- what the workspace should show ---------------------------------------
+
+    def owner(self, capture: Capture) -> str | None:
+        """Return whose event this is at rest: the identity, or the id's person."""
+        return capture.identity or self.sessions.get(capture.session)
+
+    def may_hold(self, role: str, name: str) -> int:
+        """Return how many ``name`` events may be on ``role``'s profile now.
+
+        Counts their own, and anonymous ones whose id nobody has logged in
+        with yet (they may still join anyone).
+        """
+        return sum(
+            c.name == name
+            and (
+                c.identity == role
+                or c.identity is None
+                and self.owner(c) in (None, role)
+            )
+            for c in self.captures
+        )
+
+    def should_hold(self, role: str, name: str) -> tuple[int, int]:
+        """Return the least and most ``name`` events on ``role``'s profile at rest."""
+        mine = [c for c in self.captures if c.name == name and self.owner(c) == role]
+        sure = sum(not (c.lost_ok or c.ambiguous) for c in mine)
+        return sure, len(mine)
+
+    def names(self) -> list[str]:
+        """Return the event names captured, in first-seen order."""
+        return list(dict.fromkeys(c.name for c in self.captures))
