@@ -276,7 +276,10 @@ def test_a_mistyped_key_is_422_naming_the_nearest(client: httpx.Client) -> None:
     ("body", "fragment"),
     [
         ({"data": ["x"]}, "data must be an object, not a list"),
-        ({"ids": []}, "ids must be a list naming at least one person, not an empty list"),
+        (
+            {"ids": []},
+            "ids must be a list naming at least one person, not an empty list",
+        ),
         ({"ids": [True]}, "ids[0] must be an id as text, not a boolean"),
         ({"emails": ["nope"]}, "emails[0] 'nope' is not an email address"),
         (
