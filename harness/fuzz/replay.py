@@ -100,7 +100,7 @@ def write_scenario(
         profiles=", ".join(profiles),
         seed=seed,
         first=_comment(failure.splitlines()[0]),
-        command=" \\\n#     ".join(textwrap.wrap(command, 70, break_on_hyphens=False)),
+        command=" \\\n#     ".join(_wrapped(command)),
         name=name,
         imports=_imports(text),
         summary=_summary(rule),
@@ -110,6 +110,13 @@ def write_scenario(
     path.write_text(source, encoding="utf-8")
     logger.info("wrote the found scenario %s", path)
     return path
+
+
+def _wrapped(command: str, width: int = 70) -> list[str]:
+    """Break a command into lines between arguments, never inside a flag's pair."""
+    glued = re.sub(r"(--\S+) ", "\\1\0", command)
+    lines = textwrap.wrap(glued, width, break_on_hyphens=False, break_long_words=False)
+    return [line.replace("\0", " ") for line in lines]
 
 
 def _imports(text: str) -> str:
