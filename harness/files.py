@@ -3,7 +3,8 @@
 Device profiles, app profiles, campaigns and the catalog all load through here,
 so every file reports problems the same way, all at once::
 
-    device-profiles/bad.yaml: push.service: 'apn' is not one of apns, fcm, webpush.
+    device-profiles/bad.yaml: push.service: 'apn' is not one of apns, fcm, webpush
+    (did you mean apns?).
 
 A model can report problems that span several fields by raising
 :func:`rule_problems` from a model validator; each becomes its own row.
@@ -283,8 +284,10 @@ def _message(detail: ErrorDetails, model: type[BaseModel]) -> str:
     if kind == "extra_forbidden":
         return _unknown_key(detail["loc"], model)
     if kind == "literal_error":
-        allowed = ", ".join(re.findall(r"'([^']*)'", ctx["expected"]))
-        return f"{value!r} is not one of {allowed}."
+        choices = re.findall(r"'([^']*)'", ctx["expected"])
+        close = difflib.get_close_matches(str(value), choices, n=1)
+        guess = f" (did you mean {close[0]}?)" if close else ""
+        return f"{value!r} is not one of {', '.join(choices)}{guess}."
     if kind == "value_error":
         return str(ctx["error"])
     if kind == "string_too_short":

@@ -122,7 +122,7 @@ def test_malformed_profile_reports_every_problem_at_once(profiles_dir: Path) -> 
         "got the number 14.",
         "device-profiles/bad.yaml: kind: is required; add it.",
         "device-profiles/bad.yaml: push.service: 'apn' is not one of apns, fcm, "
-        "webpush.",
+        "webpush (did you mean apns?).",
         "device-profiles/bad.yaml: token.invalidation_lag: 'two days' is not a "
         "duration; write a whole number and one unit of s, m, h, d or w, "
         "like 90m or 2d.",

@@ -242,7 +242,8 @@ def test_every_problem_in_the_plan_is_reported_at_once(project: Path) -> None:
         f"{FILE}: events.added_to_cart.properties.sku: 'text' is not one of "
         "string, number, integer, boolean, array, object, any.",
         f"{FILE}: events.added_to_cart.properties.qty: 'int' is not one of "
-        "string, number, integer, boolean, array, object, any.",
+        "string, number, integer, boolean, array, object, any (did you mean "
+        "integer?).",
         f"{FILE}: events.order_completed.properties: items listed twice; list "
         "each once.",
     ]
@@ -571,7 +572,7 @@ def test_validate_reports_a_broken_plan_with_the_other_files_problems(
     assert output == textwrap.dedent("""\
         exit 2
         --- stdout
-        fixtures/tracking-plan.yaml: events.added_to_cart.properties.qty: 'int' is not one of string, number, integer, boolean, array, object, any.
+        fixtures/tracking-plan.yaml: events.added_to_cart.properties.qty: 'int' is not one of string, number, integer, boolean, array, object, any (did you mean integer?).
 
         1 problem in 1 file; fix them and run harness validate again.
         --- stderr
