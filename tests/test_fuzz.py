@@ -49,8 +49,10 @@ def test_the_reference_app_holds_every_invariant(tmp_path: Path) -> None:
     ("fault", "rules"),
     [
         # The lost reset also loses the queued events with the Device Deleted.
-        ("logout_leaves_device_on_previous_person", ("I2", "I3")),
-        ("identity_read_at_flush", ("I3",)),
+        # Its anonymous events also miss the stitch (I4).
+        ("logout_leaves_device_on_previous_person", ("I2", "I3", "I4")),
+        # Device events flushed under the next identity land on them (I2).
+        ("identity_read_at_flush", ("I2", "I3")),
         ("plain_push_metrics_missing", ("I7",)),
     ],
 )
@@ -74,6 +76,39 @@ def test_a_fault_is_found_and_its_scenario_fails_the_same_way(
     assert rule in failed.stdout
     passed = replay(tmp_path, "--profiles", profiles)
     assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+@pytest.mark.parametrize(
+    ("app", "fault", "rule"),
+    [
+        ("reference", "upgrade_duplicates_device", "I"),
+        ("prompt-on-first-launch", None, "I9 prompt timing"),
+    ],
+)
+def test_an_upgrade_fault_and_a_mistake_app_are_found_and_replayed(
+    app: str, fault: str | None, rule: str, tmp_path: Path
+) -> None:
+    faults = (fault,) if fault else ()
+    result = run_fuzz(
+        ROOT, 40, 0, PHONES, app, faults,
+        steps=20, out=tmp_path, database=None, shrink=False,
+    )  # fmt: skip
+
+    assert result.found and result.path is not None, "not found"
+    assert result.rule is not None and result.rule.startswith(rule)
+    found = result.rule.split(":")[0]
+    argv = ["--profiles", ",".join(PHONES), "--app", app]
+    failed = replay(tmp_path, *argv, *(["--fault", fault] if fault else []))
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert found in failed.stdout
+
+
+def test_the_reference_app_passes_the_new_rules_and_checks(tmp_path: Path) -> None:
+    result = run_fuzz(
+        ROOT, 30, 0, PHONES, "reference", (), steps=25, out=tmp_path, database=None
+    )
+
+    assert not result.found, result.failure
 
 
 def test_a_found_scenario_imports_only_what_it_uses(tmp_path: Path) -> None:

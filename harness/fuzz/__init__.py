@@ -10,7 +10,14 @@ found scenarios import; subclass :class:`Journeys` to add rules and checks
 
 from __future__ import annotations
 
-from .cast import ORDER, phone
+from .cast import ORDER, legacy_build, phone
+from .habits import (
+    events_fit_plan,
+    no_cart_reminder,
+    no_first_launch_prompt,
+    notifications_on,
+    sdk_is_current,
+)
 from .invariants import (
     delivered_counts,
     events_between,
@@ -35,10 +42,15 @@ __all__ = [
     "ORDER",
     "delivered_counts",
     "events_between",
+    "events_fit_plan",
+    "legacy_build",
     "machine_for",
     "messages",
     "minutes",
     "mutation_table",
+    "no_cart_reminder",
+    "no_first_launch_prompt",
+    "notifications_on",
     "phone",
     "picks",
     "push_enabled_is",
@@ -46,6 +58,7 @@ __all__ = [
     "registered",
     "render_table",
     "run_fuzz",
+    "sdk_is_current",
     "switches",
     "token_not_on",
     "tracked",

@@ -14,10 +14,11 @@ from ..errors import Unsupported
 from ..profiles import DeviceProfile, find_profile, load_profiles
 
 if TYPE_CHECKING:
+    from ..apps import AppProfile
     from ..people import Shopper
     from ..world import World
 
-__all__ = ["ORDER", "build", "phone"]
+__all__ = ["ORDER", "build", "legacy_build", "phone"]
 
 # The order-shipped message's data, as the checklist sends it.
 ORDER: dict[str, Any] = {"order_number": "1001", "items": "your order"}
@@ -43,3 +44,14 @@ def build(world: World, owner: Shopper, chosen: DeviceProfile) -> EmulatedPhone:
     made = world.device(owner, profile=chosen)
     assert isinstance(made, EmulatedPhone)  # an ios or android profile
     return made
+
+
+def legacy_build(world: World) -> AppProfile:
+    """Return the app under test's previous build, on the legacy SDK generation.
+
+    Install it, then ``update_app(world.app)`` to move the phone in place to
+    the build under test, as the checklist's update item does.
+    """
+    app = world.app
+    legacy = app.sdk.model_copy(update={"generation": "legacy"})
+    return app.model_copy(update={"build": app.build - 1, "sdk": legacy})

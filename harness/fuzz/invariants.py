@@ -56,7 +56,8 @@ def token_not_on(world: World, phone: EmulatedPhone, owner: Shopper) -> None:
     person = world.profile_of(owner)
     if person is None or phone.token is None:
         return
-    held = [d for d in world.workspace.devices.of(person) if d.token == phone.token]
+    token = phone.token.lower()
+    held = [d for d in world.workspace.devices.of(person) if d.token.lower() == token]
     if held:
         _fail(
             world,
@@ -100,8 +101,11 @@ def push_enabled_is(
 ) -> None:
     """I5: check the phone's device record says push_enabled ``enabled``."""
     person = _profile(world, owner, "I5 freshness")
-    records = [d for d in world.workspace.devices.of(person) if d.token == phone.token]
-    if not records or records[0].push_enabled != enabled:
+    token = (phone.token or "").lower()
+    records = [
+        d for d in world.workspace.devices.of(person) if d.token.lower() == token
+    ]
+    if not records or any(d.push_enabled != enabled for d in records):
         _fail(
             world,
             owner,

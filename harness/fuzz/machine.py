@@ -42,8 +42,8 @@ from ..errors import ExpectationFailed, ScenarioError, Unsupported
 from ..people import Shopper
 from ..profiles import DeviceProfile
 from ..world import World
-from . import invariants
-from .cast import ORDER, build
+from . import habits, invariants
+from .cast import ORDER, build, legacy_build
 from .model import Model, PhoneState, Tap
 from .replay import Script
 from .strategies import messages, minutes, picks, switches, tracked
@@ -54,6 +54,7 @@ __all__ = ["FuzzConfig", "Journeys", "Tally", "machine_for"]
 
 ROLES = ("alice", "bob", "carol")
 SETTLE = 5  # minutes at rest: past the SDK's 30-second flush and its retries
+CART_WAIT = timedelta(minutes=30)  # fixtures/campaigns/cart-recovery.yaml's wait
 
 
 @dataclass(frozen=True)
@@ -151,15 +152,23 @@ class Journeys(RuleBasedStateMachine):
         self._check_events()
         self._probe()
         self._check_metrics()
+        self._check_habits()
 
     # -- cast ------------------------------------------------------------------
 
-    @initialize()
-    def first_phones(self) -> None:
-        """Give each person a phone (the profiles in turn) with the app open."""
+    @initialize(legacy=switches, new_token=switches)
+    def first_phones(self, legacy: bool, new_token: bool) -> None:
+        """Give each person a phone (the profiles in turn) with the app open.
+
+        With ``legacy`` the first person's phone starts on the previous build
+        on the legacy SDK and is updated in place (see :meth:`update_from_legacy`).
+        """
         profiles = self.config.profiles
         for n, role in enumerate(self.people):
             state = self._new(role, profiles[n % len(profiles)])
+            if n == 0 and legacy and self.world.app.sdk.generation != "legacy":
+                self._from_legacy(state, new_token)
+                continue
             self._install(state)
             self._launch(state)
 
@@ -200,11 +209,13 @@ class Journeys(RuleBasedStateMachine):
     @rule(pick=picks, enabled=switches)
     def set_notifications(self, pick: int, enabled: bool) -> None:
         """Grant or revoke notifications in Settings."""
-        state = self._pick(_installed, pick)
-        self.act(
-            f"{state.var}.set_notifications({enabled})",
-            lambda: state.phone.set_notifications(enabled),
-        )
+        self._settings(self._pick(_installed, pick), enabled)
+
+    @precondition(lambda self: self._any(_allowed_and_in))
+    @rule(pick=picks)
+    def revoke_in_settings(self, pick: int) -> None:
+        """Turn notifications off in Settings on a logged-in phone that had them."""
+        self._settings(self._pick(_allowed_and_in, pick), False)
 
     @precondition(lambda self: self._any(_installed))
     @rule(pick=picks)
@@ -256,6 +267,38 @@ class Journeys(RuleBasedStateMachine):
         if ran:
             state.new_stack = state.new_stack or new_token
 
+    @precondition(lambda self: self._any(lambda s: not s.installed))
+    @rule(pick=picks, new_token=switches)
+    def update_from_legacy(self, pick: int, new_token: bool) -> None:
+        """Sign in on the previous build on the legacy SDK, then update in place."""
+        if self.world.app.sdk.generation == "legacy":
+            return  # the app under test is the legacy build: nothing newer
+        self._from_legacy(self._pick(lambda s: not s.installed, pick), new_token)
+
+    def _from_legacy(self, state: PhoneState, new_token: bool) -> None:
+        phone, shopper = state.phone, self.people[state.holder]
+        ran, _ = self.act(
+            f"{state.var}.install(legacy_build(world))",
+            lambda: phone.install(legacy_build(self.world)),
+        )
+        if not ran:
+            return
+        self.model.install(state)
+        self._launch(state)
+        ran, _ = self.act(
+            f"{state.var}.log_in({state.holder})", lambda: phone.log_in(shopper)
+        )
+        if ran:
+            self.model.log_in(state, state.holder)
+        self.act(f"{state.var}.background()", phone.background)
+        ran, _ = self.act(
+            f"{state.var}.update_app(world.app, new_token={new_token})",
+            lambda: phone.update_app(self.world.app, new_token=new_token),
+        )
+        if ran:
+            state.new_stack = state.new_stack or new_token
+        self._launch(state)
+
     @precondition(lambda self: self._any(_android))
     @rule(pick=picks)
     def clear_data(self, pick: int) -> None:
@@ -295,18 +338,37 @@ class Journeys(RuleBasedStateMachine):
     @rule(pick=picks, action=tracked, product=picks)
     def track(self, pick: int, action: str, product: int) -> None:
         """View a product or add it to the cart."""
-        state = self._pick(_open, pick)
-        keys = sorted(self.world.catalog.products)
-        key = keys[product % len(keys)]
-        item = self.world.catalog[key]
-        events = self.world.app.events
-        spec = events.product_viewed if action == "view" else events.add_to_cart
-        ran, _ = self.act(
-            f'{state.var}.{action}(world.catalog["{key}"])',
-            lambda: getattr(state.phone, action)(item),
-        )
-        if ran:
-            self.model.capture(state, spec.name)
+        self._track(self._pick(_open, pick), action, product)
+
+    @precondition(lambda self: self._any(_closed))
+    @rule(pick=picks, product=picks)
+    def offline_cold_start(self, pick: int, product: int) -> None:
+        """Open the app from closed with no network and view a product."""
+        state = self._pick(_closed, pick)
+        if state.phone.online:
+            self.act(f"{state.var}.go_offline()", state.phone.go_offline)
+        self._launch(state)
+        if state.phone.state == "foreground":
+            self._track(state, "view", product)
+
+    @precondition(lambda self: self._any(_open_as_someone))
+    @rule(pick=picks, product=picks, offline=switches)
+    def buy(self, pick: int, product: int, offline: bool) -> None:
+        """Add to the cart, order ten minutes later, maybe go offline right after."""
+        state = self._pick(_open_as_someone, pick)
+        self._track(state, "add_to_cart", product)
+        self.act("world.advance(minutes=10)", lambda: self.world.advance(minutes=10))
+        if state.phone.state != "foreground":
+            return
+        self._track(state, "complete_order", product)
+        if offline:
+            phone = state.phone
+            if phone.online:
+                self.act(f"{state.var}.go_offline()", phone.go_offline)
+            self.act(f"{state.var}.background()", phone.background)
+            self.act(
+                "world.advance(minutes=90)", lambda: self.world.advance(minutes=90)
+            )
 
     @precondition(lambda self: self._any(lambda s: s.phone.online))
     @rule(pick=picks)
@@ -397,6 +459,12 @@ class Journeys(RuleBasedStateMachine):
                 self.check(
                     f"registered(world, {state.var}, {state.identity})",
                     invariants.registered,
+                    state.phone,
+                    self.people[state.identity],
+                )
+                self.check(
+                    f"sdk_is_current(world, {state.var}, {state.identity})",
+                    habits.sdk_is_current,
                     state.phone,
                     self.people[state.identity],
                 )
@@ -518,7 +586,63 @@ class Journeys(RuleBasedStateMachine):
             opened,
         )
 
+    def _check_habits(self) -> None:
+        """I5 SDK version, I9 to I12: prompts, the plan, permission, reminders."""
+        for state in self.model.phones.values():
+            if state.installed:
+                self.check(
+                    f"no_first_launch_prompt(world, {state.var}, {state.holder})",
+                    habits.no_first_launch_prompt,
+                    state.phone,
+                    self.people[state.holder],
+                )
+        for role, shopper in self.people.items():
+            self.check(
+                f"events_fit_plan(world, {role})", habits.events_fit_plan, shopper
+            )
+        for state in self.model.phones.values():
+            if _would_allow(state):
+                assert state.identity is not None
+                self.check(
+                    f"notifications_on(world, {state.var}, {state.identity})",
+                    habits.notifications_on,
+                    state.phone,
+                    self.people[state.identity],
+                )
+        events = self.world.app.events
+        cart, order = events.add_to_cart.name, events.order_completed.name
+        for role, shopper in self.people.items():
+            if self.model.ordered_in_time(role, cart, order, CART_WAIT):
+                self.check(
+                    f"no_cart_reminder(world, {role})", habits.no_cart_reminder, shopper
+                )
+
     # -- helpers ---------------------------------------------------------------
+
+    def _track(self, state: PhoneState, action: str, product: int) -> None:
+        keys = sorted(self.world.catalog.products)
+        key = keys[product % len(keys)]
+        item = self.world.catalog[key]
+        events = self.world.app.events
+        spec = {
+            "view": events.product_viewed,
+            "add_to_cart": events.add_to_cart,
+            "complete_order": events.order_completed,
+        }[action]
+        ran, _ = self.act(
+            f'{state.var}.{action}(world.catalog["{key}"])',
+            lambda: getattr(state.phone, action)(item),
+        )
+        if ran:
+            self.model.capture(state, spec.name, self.world.clock.now())
+
+    def _settings(self, state: PhoneState, enabled: bool) -> None:
+        ran, _ = self.act(
+            f"{state.var}.set_notifications({enabled})",
+            lambda: state.phone.set_notifications(enabled),
+        )
+        if ran:
+            state.settings_off = not enabled
 
     def _new(self, role: str, profile: DeviceProfile) -> PhoneState:
         base = f"{role}_{profile.platform}"
@@ -620,6 +744,33 @@ def _running(state: PhoneState) -> bool:
 
 def _open(state: PhoneState) -> bool:
     return state.installed and state.phone.state == "foreground"
+
+
+def _closed(state: PhoneState) -> bool:
+    return state.installed and not state.phone.is_running()
+
+
+def _open_as_someone(state: PhoneState) -> bool:
+    return _open(state) and state.identity is not None
+
+
+def _allowed_and_in(state: PhoneState) -> bool:
+    return (
+        state.installed
+        and state.identity is not None
+        and state.phone.permission == "granted"
+    )
+
+
+def _would_allow(state: PhoneState) -> bool:
+    """Tell whether a correct app has notifications on: asked, allowed, kept on."""
+    return (
+        state.installed
+        and state.identity is not None
+        and state.asked
+        and not state.settings_off
+        and state.phone.answers_prompt == "allow"
+    )
 
 
 def _closed_or_back(state: PhoneState) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from ..device.phone import EmulatedPhone
 
@@ -38,6 +39,8 @@ class PhoneState:
     sdk_token: str | None = None
     new_stack: bool = False
     started: bool = False
+    asked: bool = False  # logged in on this install, so a correct app asked
+    settings_off: bool = False  # the user last turned notifications off
 
     @property
     def live(self) -> bool:
@@ -63,6 +66,7 @@ class Capture:
     offline: bool
     ambiguous: bool = False
     lost_ok: bool = False
+    at: datetime | None = None
 
 
 @dataclass
@@ -101,13 +105,13 @@ class Model:
         """The app's storage is new: no ids, no token, not started yet."""
         state.identity, state.logged_out = None, False
         state.session, state.sdk_token = self.new_session(), None
-        state.new_stack = state.started = False
+        state.new_stack = state.started = state.asked = False
 
     def log_in(self, state: PhoneState, role: str) -> None:
         """Log in: the anonymous id's events join ``role`` if no one has it yet."""
         if state.identity is None and self.sessions.get(state.session) is None:
             self.sessions[state.session] = role
-        state.identity, state.logged_out = role, False
+        state.identity, state.logged_out, state.asked = role, False, True
 
     def log_out(self, state: PhoneState) -> None:
         """Log out: the phone leaves the person and gets a new anonymous id."""
@@ -121,8 +125,9 @@ class Model:
         # An app never started has no anonymous id yet to back up.
         state.session = source.session if source.started else self.new_session()
         state.sdk_token, state.new_stack = source.sdk_token, False
+        state.asked, state.settings_off = False, source.settings_off
 
-    def capture(self, state: PhoneState, name: str) -> None:
+    def capture(self, state: PhoneState, name: str, at: datetime | None = None) -> None:
         """Record an event captured now on the phone."""
         owner = self.sessions.get(state.session)
         ambiguous = state.identity is None and owner is not None
@@ -134,6 +139,7 @@ class Model:
                 state.session,
                 offline=not state.phone.online,
                 ambiguous=ambiguous,
+                at=at,
             )
         )
 
@@ -175,6 +181,23 @@ class Model:
         mine = [c for c in self.captures if c.name == name and self.owner(c) == role]
         sure = sum(not (c.lost_ok or c.ambiguous) for c in mine)
         return sure, len(mine)
+
+    def ordered_in_time(
+        self, role: str, cart: str, order: str, wait: timedelta
+    ) -> bool:
+        """Tell whether ``role`` carted, and ordered within ``wait`` after each add.
+
+        Only adds and orders captured while ``role`` was logged in count; an
+        anonymous add (which may join them later) makes the answer False.
+        """
+        adds = [c for c in self.captures if c.name == cart and self.owner(c) == role]
+        orders = [c.at for c in self.captures if c.name == order and c.identity == role]
+        return bool(adds) and all(
+            add.identity == role
+            and add.at is not None
+            and any(o is not None and add.at <= o < add.at + wait for o in orders)
+            for add in adds
+        )
 
     def names(self) -> list[str]:
         """Return the event names captured, in first-seen order."""

@@ -25,10 +25,16 @@ HELPERS = (
     "ORDER",
     "delivered_counts",
     "events_between",
+    "events_fit_plan",
+    "legacy_build",
+    "no_cart_reminder",
+    "no_first_launch_prompt",
+    "notifications_on",
     "phone",
     "push_enabled_is",
     "reaches",
     "registered",
+    "sdk_is_current",
     "token_not_on",
 )
 
@@ -135,12 +141,12 @@ def _imports(text: str) -> str:
 
 def _rule(failure: str) -> str:
     first = failure.splitlines()[0] if failure else "error"
-    match = re.match(r"(I\d [a-z ]+):", first)
+    match = re.match(r"(I\d+ [a-z ]+):", first)
     return match.group(1) if match else first.split(":")[0][:40] or "error"
 
 
 def _slug(rule: str) -> str:
-    match = re.match(r"I(\d)", rule)
+    match = re.match(r"I(\d+)", rule)
     return f"i{match.group(1)}" if match else "error"
 
 
