@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
@@ -37,12 +36,11 @@ from hypothesis.stateful import (
 
 from ..apps import AppProfile
 from ..device.inbox import Outcome
-from ..device.phone import EmulatedPhone
 from ..errors import ExpectationFailed, ScenarioError, Unsupported
 from ..people import Shopper
 from ..profiles import DeviceProfile
 from ..world import World
-from . import habits, invariants
+from . import habits, invariants, states
 from .cast import ORDER, build, legacy_build
 from .model import Model, PhoneState, Tap
 from .replay import Script
@@ -185,54 +183,54 @@ class Journeys(RuleBasedStateMachine):
         """Install the app."""
         self._install(self._pick(lambda s: not s.installed, pick))
 
-    @precondition(lambda self: self._any(_closed_or_back))
+    @precondition(lambda self: self._any(states.closed_or_back))
     @rule(pick=picks)
     def launch(self, pick: int) -> None:
         """Open the app: a cold start, or back to the foreground."""
-        self._launch(self._pick(_closed_or_back, pick))
+        self._launch(self._pick(states.closed_or_back, pick))
 
-    @precondition(lambda self: self._any(_open))
+    @precondition(lambda self: self._any(states.is_open))
     @rule(pick=picks)
     def background(self, pick: int) -> None:
         """Press home."""
-        state = self._pick(_open, pick)
+        state = self._pick(states.is_open, pick)
         self.act(f"{state.var}.background()", state.phone.background)
 
-    @precondition(lambda self: self._any(_running))
+    @precondition(lambda self: self._any(states.running))
     @rule(pick=picks)
     def swipe_away(self, pick: int) -> None:
         """Swipe the app away from recents."""
-        state = self._pick(_running, pick)
+        state = self._pick(states.running, pick)
         self.act(f"{state.var}.swipe_away()", state.phone.swipe_away)
 
-    @precondition(lambda self: self._any(_installed))
+    @precondition(lambda self: self._any(states.installed))
     @rule(pick=picks, enabled=switches)
     def set_notifications(self, pick: int, enabled: bool) -> None:
         """Grant or revoke notifications in Settings."""
-        self._settings(self._pick(_installed, pick), enabled)
+        self._settings(self._pick(states.installed, pick), enabled)
 
-    @precondition(lambda self: self._any(_allowed_and_in))
+    @precondition(lambda self: self._any(states.allowed_and_in))
     @rule(pick=picks)
     def revoke_in_settings(self, pick: int) -> None:
         """Turn notifications off in Settings on a logged-in phone that had them."""
-        self._settings(self._pick(_allowed_and_in, pick), False)
+        self._settings(self._pick(states.allowed_and_in, pick), False)
 
-    @precondition(lambda self: self._any(_installed))
+    @precondition(lambda self: self._any(states.installed))
     @rule(pick=picks)
     def rotate_token(self, pick: int) -> None:
         """The push service replaces the install's token."""
-        state = self._pick(_installed, pick)
+        state = self._pick(states.installed, pick)
         phone = state.phone
         ran, _ = self.act(f"{state.var}.rotate_token()", phone.rotate_token)
         if ran and phone.is_running() and self.world.app.register_rotated_token:
             state.sdk_token = phone.token
 
-    @precondition(lambda self: self._any(_installed))
+    @precondition(lambda self: self._any(states.installed))
     @rule(pick=picks)
     def reinstall(self, pick: int) -> None:
         """Uninstall the app and install it again."""
-        state = self._pick(_installed, pick)
-        queued = _queued(state.phone)
+        state = self._pick(states.installed, pick)
+        queued = states.queued(state.phone)
         ran, _ = self.act(f"{state.var}.reinstall()", state.phone.reinstall)
         if ran:
             self.model.removed(state, queued)
@@ -240,13 +238,13 @@ class Journeys(RuleBasedStateMachine):
 
     @precondition(
         lambda self: (
-            len(self.model.phones) < self.config.phones and self._any(_installed)
+            len(self.model.phones) < self.config.phones and self._any(states.installed)
         )
     )
     @rule(pick=picks)
     def restore(self, pick: int) -> None:
         """Set a new phone of the same profile up from a phone's backup."""
-        old = self._pick(_installed, pick)
+        old = self._pick(states.installed, pick)
         new = self._new(old.holder, old.phone.profile)
         ran, _ = self.act(
             f"{new.var}.restore_from({old.var})",
@@ -255,11 +253,11 @@ class Journeys(RuleBasedStateMachine):
         if ran:
             self.model.restore(new, old)
 
-    @precondition(lambda self: self._any(_installed))
+    @precondition(lambda self: self._any(states.installed))
     @rule(pick=picks, new_token=switches)
     def update_app(self, pick: int, new_token: bool) -> None:
         """Update the app in place, maybe to a build on a new push stack."""
-        state = self._pick(_installed, pick)
+        state = self._pick(states.installed, pick)
         ran, _ = self.act(
             f"{state.var}.update_app(new_token={new_token})",
             lambda: state.phone.update_app(new_token=new_token),
@@ -299,12 +297,12 @@ class Journeys(RuleBasedStateMachine):
             state.new_stack = state.new_stack or new_token
         self._launch(state)
 
-    @precondition(lambda self: self._any(_android))
+    @precondition(lambda self: self._any(states.android))
     @rule(pick=picks)
     def clear_data(self, pick: int) -> None:
         """Clear the app's storage in Android's Settings."""
-        state = self._pick(_android, pick)
-        queued = _queued(state.phone)
+        state = self._pick(states.android, pick)
+        queued = states.queued(state.phone)
         ran, _ = self.act(f"{state.var}.clear_data()", state.phone.clear_data)
         if ran:
             self.model.removed(state, queued)
@@ -312,11 +310,11 @@ class Journeys(RuleBasedStateMachine):
 
     # -- the shopper's actions -------------------------------------------------
 
-    @precondition(lambda self: self._any(_open))
+    @precondition(lambda self: self._any(states.is_open))
     @rule(pick=picks, who=picks)
     def log_in(self, pick: int, who: int) -> None:
         """Log in as one of the people: the holder, or someone else."""
-        state = self._pick(_open, pick)
+        state = self._pick(states.is_open, pick)
         role = list(self.people)[who % len(self.people)]
         ran, _ = self.act(
             f"{state.var}.log_in({role})",
@@ -325,37 +323,37 @@ class Journeys(RuleBasedStateMachine):
         if ran:
             self.model.log_in(state, role)
 
-    @precondition(lambda self: self._any(_open))
+    @precondition(lambda self: self._any(states.is_open))
     @rule(pick=picks)
     def log_out(self, pick: int) -> None:
         """Log out."""
-        state = self._pick(_open, pick)
+        state = self._pick(states.is_open, pick)
         ran, _ = self.act(f"{state.var}.log_out()", state.phone.log_out)
         if ran:
             self.model.log_out(state)
 
-    @precondition(lambda self: self._any(_open))
+    @precondition(lambda self: self._any(states.is_open))
     @rule(pick=picks, action=tracked, product=picks)
     def track(self, pick: int, action: str, product: int) -> None:
         """View a product or add it to the cart."""
-        self._track(self._pick(_open, pick), action, product)
+        self._track(self._pick(states.is_open, pick), action, product)
 
-    @precondition(lambda self: self._any(_closed))
+    @precondition(lambda self: self._any(states.closed))
     @rule(pick=picks, product=picks)
     def offline_cold_start(self, pick: int, product: int) -> None:
         """Open the app from closed with no network and view a product."""
-        state = self._pick(_closed, pick)
+        state = self._pick(states.closed, pick)
         if state.phone.online:
             self.act(f"{state.var}.go_offline()", state.phone.go_offline)
         self._launch(state)
         if state.phone.state == "foreground":
             self._track(state, "view", product)
 
-    @precondition(lambda self: self._any(_open_as_someone))
+    @precondition(lambda self: self._any(states.open_as_someone))
     @rule(pick=picks, product=picks, offline=switches)
     def buy(self, pick: int, product: int, offline: bool) -> None:
         """Add to the cart, order ten minutes later, maybe go offline right after."""
-        state = self._pick(_open_as_someone, pick)
+        state = self._pick(states.open_as_someone, pick)
         self._track(state, "add_to_cart", product)
         self.act("world.advance(minutes=10)", lambda: self.world.advance(minutes=10))
         if state.phone.state != "foreground":
@@ -405,12 +403,12 @@ class Journeys(RuleBasedStateMachine):
             self.deliveries[delivery] = var
             self.model.sends[delivery] = role
 
-    @precondition(lambda self: self._any(lambda s: bool(_tappable(s))))
+    @precondition(lambda self: self._any(lambda s: bool(states.tappable(s))))
     @rule(pick=picks, which=picks)
     def tap(self, pick: int, which: int) -> None:
         """Tap a shown notification."""
-        state = self._pick(lambda s: bool(_tappable(s)), pick)
-        index = _tappable(state)[which % len(_tappable(state))]
+        state = self._pick(lambda s: bool(states.tappable(s)), pick)
+        index = states.tappable(state)[which % len(states.tappable(state))]
         item = state.phone.inbox.items[index]
         ran, _ = self.act(
             f"{state.var}.tap({state.var}.inbox.items[{index}])",
@@ -545,8 +543,9 @@ class Journeys(RuleBasedStateMachine):
             self.deliveries[delivery] = var
             self.model.sends[delivery] = role
             self._advance_past_delays(1)
+            to, rest = states.variables(mine), states.variables(others)
             self.check(
-                f"reaches(world, {role}, {var}, [{_vars(mine)}], [{_vars(others)}])",
+                f"reaches(world, {role}, {var}, [{to}], [{rest}])",
                 invariants.reaches,
                 shopper,
                 delivery,
@@ -601,7 +600,7 @@ class Journeys(RuleBasedStateMachine):
                 f"events_fit_plan(world, {role})", habits.events_fit_plan, shopper
             )
         for state in self.model.phones.values():
-            if _would_allow(state):
+            if states.would_allow(state):
                 assert state.identity is not None
                 self.check(
                     f"notifications_on(world, {state.var}, {state.identity})",
@@ -728,79 +727,3 @@ def machine_for(config: FuzzConfig, base: type[Journeys] = Journeys) -> type[Jou
         (base,),
         {"config": config, "tally": Tally()},
     )
-
-
-def _installed(state: PhoneState) -> bool:
-    return state.installed
-
-
-def _android(state: PhoneState) -> bool:
-    return state.installed and state.phone.profile.platform == "android"
-
-
-def _running(state: PhoneState) -> bool:
-    return state.installed and state.phone.is_running()
-
-
-def _open(state: PhoneState) -> bool:
-    return state.installed and state.phone.state == "foreground"
-
-
-def _closed(state: PhoneState) -> bool:
-    return state.installed and not state.phone.is_running()
-
-
-def _open_as_someone(state: PhoneState) -> bool:
-    return _open(state) and state.identity is not None
-
-
-def _allowed_and_in(state: PhoneState) -> bool:
-    return (
-        state.installed
-        and state.identity is not None
-        and state.phone.permission == "granted"
-    )
-
-
-def _would_allow(state: PhoneState) -> bool:
-    """Tell whether a correct app has notifications on: asked, allowed, kept on."""
-    return (
-        state.installed
-        and state.identity is not None
-        and state.asked
-        and not state.settings_off
-        and state.phone.answers_prompt == "allow"
-    )
-
-
-def _closed_or_back(state: PhoneState) -> bool:
-    return state.installed and state.phone.state != "foreground"
-
-
-def _tappable(state: PhoneState) -> list[int]:
-    phone = state.phone
-    if phone.app is None:
-        return []
-    return [
-        i
-        for i, item in enumerate(phone.inbox.items)
-        if item.outcome.visible
-        and item.tapped_at is None
-        and item.notification.token == phone.token
-    ]
-
-
-def _queued(phone: EmulatedPhone) -> Counter[str]:
-    """Return the events (by name) and opens still queued in the phone's app."""
-    if phone.app is None:
-        return Counter()
-    names: Counter[str] = Counter()
-    for envelope in phone.app.sdk.pending():
-        name = str(envelope.get("event") or envelope.get("name") or "")
-        metric = (envelope.get("properties") or {}).get("metric")
-        names["opened" if metric == "opened" else name] += 1
-    return names
-
-
-def _vars(states: Sequence[PhoneState]) -> str:
-    return ", ".join(s.var for s in states)
