@@ -12,10 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis.stateful import rule
 
 import harness.fuzz
-from harness.fuzz import run_fuzz
+from harness.fuzz import Journeys, run_fuzz
 from harness.fuzz.replay import Script, write_scenario
+from harness.fuzz.search import MachineCrashed
 from tests.conftest import ROOT
 
 PHONES = ("ios-17-iphone", "android-14-pixel")
@@ -131,3 +133,47 @@ def test_public_names_are_sorted_and_resolve() -> None:
 
     assert names == sorted(names)
     assert [n for n in names if not hasattr(harness.fuzz, n)] == []
+
+
+class _Crashing(Journeys):
+    """A machine whose extra rule has a bug: it must not be called a finding."""
+
+    @rule()
+    def broken(self) -> None:
+        self.act("world.nonexistent()", lambda: self.world.nonexistent())
+
+
+def test_a_crash_in_a_rule_is_reported_not_written_as_a_finding(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(MachineCrashed, match="bug in a rule, a check or harness"):
+        run_fuzz(
+            ROOT, 5, 0, PHONES, "reference", (),
+            steps=5, out=tmp_path, database=None, machine=_Crashing, shrink=False,
+        )  # fmt: skip
+    assert list(tmp_path.iterdir()) == []
+
+
+def never_twice(world: object) -> None:
+    """A user's own check, written with a plain assert."""
+    raise AssertionError("a user's check failed")
+
+
+class _WithOwnCheck(Journeys):
+    def check_at_rest(self) -> None:
+        self.check("never_twice(world)", never_twice)
+
+
+def test_a_users_own_check_ends_the_scenario_and_is_imported_there(
+    tmp_path: Path,
+) -> None:
+    result = run_fuzz(
+        ROOT, 3, 0, PHONES, "reference", (),
+        steps=3, out=tmp_path, database=None, machine=_WithOwnCheck, shrink=False,
+    )  # fmt: skip
+
+    assert result.found and result.path is not None
+    source = result.path.read_text()
+    assert f"from {never_twice.__module__} import never_twice" in source
+    assert source.rstrip().endswith("never_twice(world)")
+    assert f"-k {result.path.stem}" in (result.command or "")

@@ -12,6 +12,7 @@ when nothing failed, 1 when a failure was found and written.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,17 @@ from .mutation import mutation_table, render_table
 from .search import DATABASE, DEFAULT_PROFILES, run_fuzz
 
 __all__ = ["add_fuzz_parser", "fuzz"]
+
+
+def _positive(text: str) -> int:
+    """Read a count of at least one, for --examples and --steps."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is below 1; pass 1 or more")
+    return value
 
 
 def add_fuzz_parser(commands: Any) -> argparse.ArgumentParser:
@@ -34,14 +46,14 @@ def add_fuzz_parser(commands: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--examples",
-        type=int,
+        type=_positive,
         default=100,
         metavar="N",
         help="journeys to try (default: 100)",
     )
     parser.add_argument(
         "--steps",
-        type=int,
+        type=_positive,
         default=40,
         metavar="N",
         help="most steps per journey (default: 40)",
@@ -116,17 +128,24 @@ def fuzz(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
             database=args.database,
         )
     except HarnessError as error:
-        print(f"harness fuzz: {error}")
+        print(f"harness fuzz: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        print(
+            f"harness fuzz: cannot write the found scenario ({error}); pass --out "
+            "a folder you can write to",
+            file=sys.stderr,
+        )
+        return 2
+    journeys = f"{result.examples} journey" + ("" if result.examples == 1 else "s")
     if not result.found:
         print(
-            f"harness fuzz: {result.examples} journeys, every invariant held "
-            f"({result.seconds:.1f} s)"
+            f"harness fuzz: {journeys}, every invariant held ({result.seconds:.1f} s)"
         )
         return 0
     print(result.failure)
     print(
-        f"\nharness fuzz: found after {result.examples} journeys, shrunk to "
+        f"\nharness fuzz: found after {journeys}, shrunk to "
         f"{result.steps} steps; written to {result.path}\nreplay: "
         f"{result.command}"
     )

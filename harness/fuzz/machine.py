@@ -36,7 +36,7 @@ from hypothesis.stateful import (
 
 from ..apps import AppProfile
 from ..device.inbox import Outcome
-from ..errors import ExpectationFailed, ScenarioError, Unsupported
+from ..errors import ScenarioError, Unsupported
 from ..people import Shopper
 from ..profiles import DeviceProfile
 from ..world import World
@@ -123,9 +123,10 @@ class Journeys(RuleBasedStateMachine):
         """Run an invariant check; if it fails, ``line`` ends the found scenario."""
         try:
             check(self.world, *args)
-        except ExpectationFailed as failure:
+        except AssertionError as failure:  # ExpectationFailed or a plain assert
             self.script.check = line
-            self._failed(str(failure).split("\n", 1)[0])
+            self.script.uses(check)
+            self._failed(str(failure).split("\n", 1)[0] or check.__name__)
             raise
 
     def check_step(self) -> None:

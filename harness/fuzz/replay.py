@@ -46,6 +46,17 @@ class Script:
     roles: Sequence[str]
     lines: list[str] = field(default_factory=list)
     check: str | None = None
+    imports: list[str] = field(default_factory=list)
+
+    def uses(self, check: object) -> None:
+        """Import ``check`` in the scenario, unless harness.fuzz exports it."""
+        module = getattr(check, "__module__", "") or ""
+        name = getattr(check, "__qualname__", "")
+        if module.startswith("harness.fuzz") or not name.isidentifier():
+            return
+        if module in ("__main__", "builtins"):
+            return
+        self.imports.append(f"from {module} import {name}")
 
     def add(self, *lines: str) -> None:
         """Append step lines."""
@@ -66,13 +77,21 @@ class Script:
 
 
 def replay_command(
-    folder: str, profiles: Sequence[str], app: str, faults: Sequence[str]
+    folder: str,
+    profiles: Sequence[str],
+    app: str,
+    faults: Sequence[str],
+    name: str | None = None,
 ) -> str:
-    """Return the ``harness run`` command that replays a found scenario."""
+    """Return the ``harness run`` command that replays a found scenario.
+
+    With ``name`` it plays that scenario alone (``-k``), not the folder's others.
+    """
     fault = f" --fault {','.join(faults)}" if faults else ""
+    only = f" -k {name}" if name else ""
     return (
         f"harness run --scenarios {folder} --profiles {','.join(profiles)} "
-        f"--app {app}{fault}"
+        f"--app {app}{fault}{only}"
     )
 
 
@@ -97,7 +116,7 @@ def write_scenario(
     text = "\n".join(script.body())
     digest = hashlib.sha256(f"{text}{profiles}{app}{faults}".encode()).hexdigest()
     name = f"found_{_slug(rule)}_{digest[:8]}"
-    command = replay_command(shown, profiles, app, faults)
+    command = replay_command(shown, profiles, app, faults, name)
     source = _SOURCE.format(
         rule=rule,
         steps=len(script.lines),
@@ -108,7 +127,7 @@ def write_scenario(
         first=_comment(failure.splitlines()[0]),
         command=" \\\n#     ".join(_wrapped(command)),
         name=name,
-        imports=_imports(text),
+        imports="\n".join([_imports(text), *dict.fromkeys(script.imports)]),
         summary=_summary(rule),
         body=textwrap.indent(text, "    "),
     )

@@ -20,7 +20,7 @@ from hypothesis.errors import Flaky
 from hypothesis.stateful import run_state_machine_as_test
 
 from ..apps import find_app, load_apps
-from ..errors import ScenarioError, UnknownName
+from ..errors import HarnessError, ScenarioError, UnknownName
 from ..faults import FAULTS, FaultName
 from ..profiles import find_profile, load_profiles
 from .machine import FuzzConfig, Journeys, machine_for
@@ -108,6 +108,10 @@ def run_fuzz(
     return _found(root, config, faults, seed, out, tally.last, failure, seconds)
 
 
+class MachineCrashed(HarnessError):
+    """Raised when a generated journey raises something other than a failed check."""
+
+
 def _found(
     root: Path,
     config: FuzzConfig,
@@ -123,7 +127,12 @@ def _found(
     names = [p.name for p in config.profiles]
     message = str(failure) or type(failure).__name__
     if not isinstance(failure, AssertionError):
-        message = f"error: {type(failure).__name__}: {message}"
+        steps = "\n".join(f"    {line}" for line in last.script.lines[-12:])
+        raise MachineCrashed(
+            f"the journey crashed with {type(failure).__name__}: {message}; that "
+            "is a bug in a rule, a check or harness itself, not an invariant the "
+            "app broke, so no scenario was written. The last steps:\n" + steps
+        ) from failure
     path = write_scenario(
         folder,
         last.script,
@@ -142,7 +151,7 @@ def _found(
         seconds,
         path,
         message,
-        replay_command(shown, names, config.app.name, faults),
+        replay_command(shown, names, config.app.name, faults, path.stem),
     )
 
 
