@@ -64,9 +64,16 @@ def token_not_on(world: World, phone: EmulatedPhone, owner: Shopper) -> None:
             owner,
             "I2 single owner",
             f"{phone.name}'s current token {short_token(phone.token)} should not "
-            f"be on {person.label}'s profile: {owner.role} is not logged in there",
+            f"be on the profile found for {owner.role} ({_found_by(owner, person)}"
+            f"): {owner.role} is not logged in there",
             _devices(held),
         )
+
+
+def _found_by(owner: Shopper, person: Person) -> str:
+    """Name a profile and how it was found for ``owner``: by user id or email."""
+    how = "user id" if person.id == owner.user_id else "email"
+    return f"{person.label}, by {how}"
 
 
 def events_between(
