@@ -15,6 +15,7 @@ import pytest
 from hypothesis.stateful import rule
 
 import harness.fuzz
+from harness.cli import main
 from harness.fuzz import Journeys, run_fuzz
 from harness.fuzz.replay import Script, write_scenario
 from harness.fuzz.search import MachineCrashed
@@ -177,3 +178,24 @@ def test_a_users_own_check_ends_the_scenario_and_is_imported_there(
     assert f"from {never_twice.__module__} import never_twice" in source
     assert source.rstrip().endswith("never_twice(world)")
     assert f"-k {result.path.stem}" in (result.command or "")
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--profiles", ","], "--profiles names no profile"),
+        (["--fault", ","], "--fault names no fault"),
+        (
+            ["--fault", "token_from_description", "--profiles", "android-14-pixel"],
+            "exists on ios only and --profiles chose android phones",
+        ),
+        (["--examples", "0"], "0 is below 1; pass 1 or more"),
+    ],
+)
+def test_bad_fuzz_input_is_refused_with_what_to_pass(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["--root", str(ROOT), "fuzz", *argv])
+
+    assert status == 2
+    assert said in capsys.readouterr().err

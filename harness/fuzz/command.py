@@ -108,6 +108,17 @@ def fuzz(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
     """Run ``harness fuzz`` with the parsed ``args`` in the project at ``root``."""
     profiles = _names(args.profiles)
     faults = _names(",".join(args.fault))
+    if not profiles:
+        print(
+            "harness fuzz: --profiles names no profile; pass one or more, like "
+            "ios-17-iphone,android-14-pixel",
+            file=sys.stderr,
+        )
+        return 2
+    if args.fault and not faults:
+        print("harness fuzz: --fault names no fault; see `harness faults`",
+              file=sys.stderr)  # fmt: skip
+        return 2
     try:
         if args.mutations:
             out = args.out or root / "reports" / "fuzz-found"

@@ -20,7 +20,7 @@ from hypothesis.errors import Flaky
 from hypothesis.stateful import run_state_machine_as_test
 
 from ..apps import find_app, load_apps
-from ..errors import HarnessError, ScenarioError, UnknownName
+from ..errors import HarnessError, NotApplicable, ScenarioError, UnknownName
 from ..faults import FAULTS, FaultName
 from ..profiles import find_profile, load_profiles
 from .machine import FuzzConfig, Journeys, machine_for
@@ -172,13 +172,24 @@ def _config(
         )
     if not 2 <= people <= 3:
         raise ScenarioError(f"people={people}; the machine plays 2 or 3 people")
+    the_app = find_app(load_apps(root / "fixtures" / "apps"), app)
+    platforms = {p.platform for p in chosen}
     for fault in faults:
         if fault not in FAULTS:
             raise UnknownName("field fault", fault, FAULTS)
+        why = FAULTS[fault].misfit(the_app.sdk.generation)
+        if why:
+            raise NotApplicable("field fault", fault, f"{why} ({the_app.name})")
+        if not platforms & set(FAULTS[fault].platforms):
+            raise NotApplicable(
+                "field fault",
+                fault,
+                f"it exists on {', '.join(FAULTS[fault].platforms)} only and "
+                f"--profiles chose {', '.join(sorted(platforms))} phones; add one",
+            )
     named: tuple[FaultName, ...] = tuple(
         f.name for f in FAULTS.values() if f.name in faults
     )
-    the_app = find_app(load_apps(root / "fixtures" / "apps"), app)
     return FuzzConfig(root, chosen, the_app.with_faults(named), people=people)
 
 
