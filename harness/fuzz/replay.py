@@ -117,13 +117,18 @@ def write_scenario(
     digest = hashlib.sha256(f"{text}{profiles}{app}{faults}".encode()).hexdigest()
     name = f"found_{_slug(rule)}_{digest[:8]}"
     command = replay_command(shown, profiles, app, faults, name)
+    about = (
+        f"A generated journey that breaks {rule}, shrunk to {len(script.lines)} "
+        f"steps.\n\nFound by the harness fuzz machine (seed {seed}) with app "
+        f"profile {app} (faults: {', '.join(faults) or 'none'}) on device "
+        f"profiles {', '.join(profiles)}. The steps run on one frozen clock with "
+        "the world's seed 0, so every run of this file plays them the same way."
+    )
     source = _SOURCE.format(
-        rule=rule,
-        steps=len(script.lines),
-        app=app,
-        faults=", ".join(faults) or "none",
-        profiles=", ".join(profiles),
-        seed=seed,
+        about="\n\n".join(
+            textwrap.fill(part, 88, break_on_hyphens=False, break_long_words=False)
+            for part in about.split("\n\n")
+        ),
         first=_comment(failure.splitlines()[0]),
         command=" \\\n#     ".join(_wrapped(command)),
         name=name,
@@ -177,11 +182,7 @@ def _comment(text: str) -> str:
     return "\n".join(textwrap.wrap(text, 76)).replace("\n", "\n#   ")
 
 
-_SOURCE = '''"""A generated journey that breaks {rule}, shrunk to {steps} steps.
-
-Found by the harness fuzz machine (seed {seed}) with app profile {app}
-(faults: {faults}) on device profiles {profiles}. The steps run on one frozen
-clock with the world's seed 0, so every run of this file plays them the same way.
+_SOURCE = '''"""{about}
 """
 
 # It failed with:
