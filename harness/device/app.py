@@ -99,7 +99,7 @@ class ShopApp:
             return MobileSdk(config, *parts)
         if profile.has_fault("upgrade_duplicates_device"):
             return SdkPair(MobileSdk(config, *parts), LegacySdk(legacy, *parts))
-        return UpgradedSdk(config, store, *parts, faults=legacy.faults)
+        return UpgradedSdk(config, store, *parts)
 
     # -- OS callbacks ----------------------------------------------------------
 

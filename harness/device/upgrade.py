@@ -57,11 +57,9 @@ class UpgradedSdk(MobileSdk):
         clock: Clock,
         ids: Ids,
         journal: Journal,
-        *,
-        faults: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__(config, device, sandbox, http, clock, ids, journal)
-        self.legacy, self.faults = legacy, faults
+        self.legacy = legacy
 
     def start(self) -> None:
         """Initialise as the current SDK does, then migrate the legacy data."""
@@ -76,7 +74,7 @@ class UpgradedSdk(MobileSdk):
         the OS token to the old SDK's registration call, which the new major
         no longer wires to anything, and reads no token the old SDK stored.
         """
-        if NO_DEVICE in self.faults:
+        if self._fault(NO_DEVICE):
             self._log(
                 f"token {short_token(token)} went to the old SDK's call, which "
                 f"registers nothing now [fault {NO_DEVICE}]"
@@ -90,7 +88,7 @@ class UpgradedSdk(MobileSdk):
         if self.config.platform == "android" and legacy.token:
             self._migrate_token(legacy.token)
             legacy.token = None
-        if NO_DEVICE in self.faults:
+        if self._fault(NO_DEVICE):
             self.sandbox.delete(SHARED_TOKEN)  # FR-03: its own store, found empty
         identifier = legacy.identifier
         if identifier and self.user_id is None:
@@ -106,7 +104,7 @@ class UpgradedSdk(MobileSdk):
         legacy.save([])
 
     def _migrate_token(self, token: str) -> None:
-        if NO_DEVICE in self.faults:
+        if self._fault(NO_DEVICE):
             return
         if self.token is None:
             super().register_device_token(token)
