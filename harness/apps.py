@@ -7,6 +7,7 @@ stable id and one that never identifies; the app profile is where that lives.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -22,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import UnknownName
+from .errors import NotApplicable, UnknownName
 from .faults import FAULTS, FaultName
 from .files import Duration, load_directory, load_model
 
@@ -192,10 +193,24 @@ class AppProfile(_Strict):
         """Tell whether the field fault ``name`` is switched on for this app."""
         return name in self.faults
 
-    def with_faults(self, names: tuple[FaultName, ...]) -> AppProfile:
-        """Return this profile with the faults ``names`` switched on as well."""
-        added = tuple(n for n in names if n not in self.faults)
-        return self.model_copy(update={"faults": self.faults + added})
+    def with_faults(self, names: Sequence[str]) -> AppProfile:
+        """Return this profile with the faults ``names`` switched on as well.
+
+        Raises UnknownName for a name harness/faults.py does not know and
+        NotApplicable for a fault this app's SDK generation cannot have, as
+        the ``faults:`` list of an app profile file is checked.
+        """
+        added: list[FaultName] = []
+        for name in dict.fromkeys(names):
+            if name not in FAULTS:
+                raise UnknownName("field fault", name, FAULTS)
+            fault = FAULTS[name]
+            why = fault.misfit(self.sdk.generation)
+            if why:
+                raise NotApplicable("field fault", name, f"{why} ({self.name})")
+            if fault.name not in self.faults:
+                added.append(fault.name)
+        return self.model_copy(update={"faults": self.faults + tuple(added)})
 
     def identifies_on(self, moment: str) -> bool:
         """Tell whether the app calls identify at ``moment``."""

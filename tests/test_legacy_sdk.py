@@ -682,11 +682,12 @@ def test_fault_major_upgrade_sends_no_device_event(
     profile: str,
     fault: bool,
 ) -> None:
-    app = faulty(legacy, "major_upgrade_sends_no_device_event") if fault else legacy
-    rig = launch(profile, app)
+    fault_name: FaultName = "major_upgrade_sends_no_device_event"
+    new = faulty(reference, fault_name) if fault else reference
+    rig = launch(profile, legacy)
     signed_in(rig)
 
-    rig.update(upgraded(app, reference))
+    rig.update(new)
     rig.phone.launch()
     rig.phone.log_in(rig.world.shopper())
     rig.world.advance(seconds=31)
@@ -709,11 +710,11 @@ def test_fault_major_upgrade_sends_no_device_event(
 def test_fault_upgrade_duplicates_device_shows_a_push_twice_on_ios(
     launch: Launch, legacy: AppProfile, reference: AppProfile, fault: bool
 ) -> None:
-    app = faulty(legacy, "upgrade_duplicates_device") if fault else legacy
-    rig = launch(IOS, app)
+    new = faulty(reference, "upgrade_duplicates_device") if fault else reference
+    rig = launch(IOS, legacy)
     signed_in(rig)
 
-    rig.update(upgraded(app, reference))
+    rig.update(new)
     rig.phone.launch()
     rig.phone.log_in(rig.world.shopper())
     rig.world.advance(seconds=31)
@@ -739,12 +740,12 @@ def test_fault_upgrade_duplicates_device_shows_a_push_twice_on_ios(
 def test_fault_upgrade_duplicates_device_flips_the_version_on_android(
     launch: Launch, legacy: AppProfile, reference: AppProfile, fault: bool
 ) -> None:
-    app = faulty(legacy, "upgrade_duplicates_device") if fault else legacy
-    rig = launch(ANDROID, app)
+    new = faulty(reference, "upgrade_duplicates_device") if fault else reference
+    rig = launch(ANDROID, legacy)
     signed_in(rig)
     before = len(rig.track.seen)
 
-    rig.update(upgraded(app, reference))
+    rig.update(new)
     rig.phone.launch()
     rig.phone.log_in(rig.world.shopper())
     rig.world.advance(seconds=31)
@@ -764,11 +765,11 @@ def test_fault_upgrade_duplicates_device_flips_the_version_on_android(
 def test_fault_upgrade_duplicates_device_doubles_a_new_token_too(
     launch: Launch, legacy: AppProfile, reference: AppProfile
 ) -> None:
-    app = faulty(legacy, "upgrade_duplicates_device")
-    rig = launch(IOS, app)
+    new = faulty(reference, "upgrade_duplicates_device")
+    rig = launch(IOS, legacy)
     signed_in(rig)
 
-    rig.update(upgraded(app, reference), new_token=True)
+    rig.update(new, new_token=True)
     rig.phone.launch()
     rig.phone.log_in(rig.world.shopper())
     rig.world.advance(seconds=31)

@@ -20,8 +20,8 @@ from hypothesis.errors import Flaky
 from hypothesis.stateful import run_state_machine_as_test
 
 from ..apps import find_app, load_apps
-from ..errors import HarnessError, NotApplicable, ScenarioError, UnknownName
-from ..faults import FAULTS, FaultName
+from ..errors import HarnessError, NotApplicable, ScenarioError
+from ..faults import FAULTS
 from ..profiles import find_profile, load_profiles
 from .machine import FuzzConfig, Journeys, machine_for
 from .replay import replay_command, write_scenario
@@ -174,12 +174,8 @@ def _config(
         raise ScenarioError(f"people={people}; the machine plays 2 or 3 people")
     the_app = find_app(load_apps(root / "fixtures" / "apps"), app)
     platforms = {p.platform for p in chosen}
+    switched = the_app.with_faults(faults)
     for fault in faults:
-        if fault not in FAULTS:
-            raise UnknownName("field fault", fault, FAULTS)
-        why = FAULTS[fault].misfit(the_app.sdk.generation)
-        if why:
-            raise NotApplicable("field fault", fault, f"{why} ({the_app.name})")
         if not platforms & set(FAULTS[fault].platforms):
             raise NotApplicable(
                 "field fault",
@@ -187,10 +183,7 @@ def _config(
                 f"it exists on {', '.join(FAULTS[fault].platforms)} only and "
                 f"--profiles chose {', '.join(sorted(platforms))} phones; add one",
             )
-    named: tuple[FaultName, ...] = tuple(
-        f.name for f in FAULTS.values() if f.name in faults
-    )
-    return FuzzConfig(root, chosen, the_app.with_faults(named), people=people)
+    return FuzzConfig(root, chosen, switched, people=people)
 
 
 def _database(

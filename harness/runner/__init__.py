@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 from ..apps import AppProfile, find_app, load_apps
-from ..errors import ConfigError, NotApplicable, Problem, UnknownName
-from ..faults import FAULTS, FaultName
+from ..errors import ConfigError, Problem, UnknownName
 from ..files import shown
 from ..profiles import DeviceProfile, find_profile, load_profiles
 
@@ -80,13 +78,7 @@ def select(
     known = load_profiles(root / "device-profiles")
     chosen = [find_profile(known, name) for name in profiles] or known.values()
     app_profile = find_app(load_apps(root / "fixtures" / "apps"), app)
-    for fault in faults:
-        if fault not in FAULTS:
-            raise UnknownName("field fault", fault, FAULTS)
-        why = FAULTS[fault].misfit(app_profile.sdk.generation)
-        if why:
-            raise NotApplicable("field fault", fault, f"{why} ({app_profile.name})")
-    switched = app_profile.with_faults(tuple(cast("list[FaultName]", faults)))
+    switched = app_profile.with_faults(faults)
     return Selection(root, folder.resolve(), tuple(chosen), switched, seed)
 
 
