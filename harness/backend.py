@@ -98,16 +98,12 @@ class ShopBackend:
             body["custom_payload"] = custom_payload
         if to is not None:
             body["to"] = to
-        response = self.http.post(
-            f"https://{APP_API}/v1/send/push",
-            json=body,
-            headers={"authorization": f"Bearer {self.app_api_key}"},
+        response = self._app_api(
+            "POST",
+            "/v1/send/push",
+            f"the transactional push to {user_id}",
+            body,
         )
-        if response.status_code != 200:
-            raise ScenarioError(
-                f"the App API refused the transactional push to {user_id}: "
-                f"{response.status_code} {_api_error(response)}"
-            )
         delivery_id: str = response.json()["delivery_id"]
         return delivery_id
 
@@ -164,35 +160,22 @@ class ShopBackend:
             "email_add_duplicates": email_add_duplicates,
         }
         body.update({k: True for k, v in flags.items() if v})
-        response = self.http.post(
-            f"https://{APP_API}/v1/campaigns/{broadcast}/triggers",
-            json=body,
-            headers={"authorization": f"Bearer {self.app_api_key}"},
+        response = self._app_api(
+            "POST",
+            f"/v1/campaigns/{broadcast}/triggers",
+            f"to trigger broadcast {broadcast}",
+            body,
+            note=("broadcast", f"shop backend triggered broadcast {broadcast}"),
         )
-        self._note(
-            "broadcast",
-            f"shop backend triggered broadcast {broadcast}: {response.status_code}",
-        )
-        if response.status_code != 200:
-            raise ScenarioError(
-                f"the App API refused to trigger broadcast {broadcast}: "
-                f"{response.status_code} {_detail(response)}"
-            )
         trigger_id: int = response.json()["id"]
         return trigger_id
 
     def _broadcast_id(self, broadcast: int | str) -> int:
         if isinstance(broadcast, int) or broadcast.isdigit():
             return int(broadcast)
-        response = self.http.get(
-            f"https://{APP_API}/v1/broadcasts",
-            headers={"authorization": f"Bearer {self.app_api_key}"},
+        response = self._app_api(
+            "GET", "/v1/broadcasts", f"to list broadcasts, to find {broadcast!r}"
         )
-        if response.status_code != 200:
-            raise ScenarioError(
-                f"the App API refused to list broadcasts, to find {broadcast!r}: "
-                f"{response.status_code} {_detail(response)}"
-            )
         listed = response.json()["broadcasts"]
         for found in listed:
             if str(found["name"]).lower() == broadcast.lower():
@@ -203,26 +186,54 @@ class ShopBackend:
             "Trigger one of these, or add it under fixtures/broadcasts/."
         )
 
+    def _app_api(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        body: dict[str, Any] | None = None,
+        *,
+        note: tuple[str, str] | None = None,
+    ) -> httpx.Response:
+        """Call the App API with the key; raise ScenarioError quoting a refusal.
+
+        ``what`` names the call in the refusal ("to trigger broadcast 1");
+        ``note`` is a journal kind and text, journalled with the status.
+        """
+        response = self.http.request(
+            method,
+            f"https://{APP_API}{path}",
+            json=body,
+            headers={"authorization": f"Bearer {self.app_api_key}"},
+        )
+        if note is not None:
+            kind, text = note
+            self._note(kind, f"{text}: {response.status_code}")
+        if response.status_code != 200:
+            raise ScenarioError(
+                f"the App API refused {what}: {response.status_code} "
+                f"{_refusal(response)}"
+            )
+        return response
+
     def _note(self, kind: str, text: str) -> None:
         self.journal.record(Entry(self.clock.now(), "backend", kind, text))
 
 
-def _api_error(response: httpx.Response) -> str:
-    """Return the App API's error text, as written (``{"meta": {"error": ...}}``)."""
+def _refusal(response: httpx.Response) -> str:
+    """Return the App API's error text as written, in either of its shapes.
+
+    The send and lookup routes answer ``{"meta": {"error": ...}}``; the
+    broadcast routes ``{"errors": [{"detail": ...}]}``.
+    """
     try:
-        meta = response.json().get("meta")
+        document = response.json()
     except ValueError:
         return response.text
-    error = meta.get("error") if isinstance(meta, dict) else None
-    return error if isinstance(error, str) else response.text
-
-
-def _detail(response: httpx.Response) -> str:
-    """Return a broadcast route's error text (``{"errors": [{"detail": ...}]}``)."""
-    try:
-        errors = response.json().get("errors")
-    except ValueError:
-        return response.text
+    meta = document.get("meta") if isinstance(document, dict) else None
+    if isinstance(meta, dict) and isinstance(meta.get("error"), str):
+        return str(meta["error"])
+    errors = document.get("errors") if isinstance(document, dict) else None
     first = errors[0] if isinstance(errors, list) and errors else None
     detail = first.get("detail") if isinstance(first, dict) else None
     return detail if isinstance(detail, str) else response.text
