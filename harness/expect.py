@@ -39,6 +39,15 @@ class HasToken(Protocol):
     tokens_seen: list[str]
 
 
+class HasSetting(HasToken, Protocol):
+    """A phone as the opt-in check sees it: also its notification setting."""
+
+    permission: str
+
+    def why_off(self) -> str:
+        """Say why the OS shows nothing for this app."""
+
+
 class _App(Protocol):
     screen: str | None
     opened_links: list[str]
@@ -314,23 +323,21 @@ class Expect:
                 _devices_seen(stale),
             )
 
-    def push_enabled(self, device: HasToken, owner: Shopper, enabled: bool) -> None:
+    def push_enabled(self, device: HasSetting, owner: Shopper, enabled: bool) -> None:
         """Check the profile's record of the device says push_enabled ``enabled``."""
         record = self.device_on_profile(device, owner)
         if record.push_enabled != enabled:
             value = record.attributes.get("push_enabled")
-            phone = getattr(device, "permission", None)
-            why = getattr(device, "why_off", None)
-            state = f"; the phone's notifications are {phone}".replace("_", " ")
-            if phone != "granted" and callable(why):
-                state += f" ({why()})"
+            state = device.permission.replace("_", " ")
+            if device.permission != "granted":
+                state += f" ({device.why_off()})"
             self._fail(
                 owner,
                 f"{device.name} should be push_enabled={str(enabled).lower()} on the "
                 "profile",
                 f"push_enabled={value!r}, last reported at "
-                f"{self.world.offset(record.registered_at)}"
-                + (state if phone is not None else ""),
+                f"{self.world.offset(record.registered_at)}; the phone's "
+                f"notifications are {state}",
             )
 
     def device_attribute(
