@@ -121,16 +121,28 @@ class MobileSdk:
             self._applies_after_next_event = user_id
             self._enqueue("identify", traits=dict(traits or {}), userId=user_id)
             if previous != user_id and self.token:
-                self._device_event()
+                self._reregister()
             return
         self.sandbox.set("user_id", user_id)
         self._enqueue("identify", traits=dict(traits or {}))
         if previous != user_id and self.token:
-            self._device_event()
+            self._reregister()
+
+    def _reregister(self) -> None:
+        # The stored token goes to the newly identified person and becomes this
+        # process's token, so a different one later deletes it (as the iOS
+        # SDK's addDeviceAttributes does). After a restore that token is the
+        # backed-up phone's: a known hazard, docs/fuzz.md "Restored twins".
+        self._session_token = self.token
+        self._device_event()
 
     def clear_identify(self) -> None:
-        """Forget the person: delete the device from them, then reset identity."""
-        if self.token and self.user_id:
+        """Forget the person: delete the device from them, then reset identity.
+
+        Both SDKs delete a stored token even when no one is identified, which
+        takes it off the anonymous profile too.
+        """
+        if self.token:
             self._enqueue("track", event="Device Deleted")
         if self._fault("logout_leaves_device_on_previous_person"):
             lost = len(self.sandbox.get("queue", []))

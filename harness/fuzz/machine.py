@@ -323,6 +323,7 @@ class Journeys(RuleBasedStateMachine):
         )
         if ran:
             self.model.log_in(state, role)
+            self.model.displace(state)
 
     @precondition(lambda self: self._any(states.is_open))
     @rule(pick=picks)
@@ -332,6 +333,7 @@ class Journeys(RuleBasedStateMachine):
         ran, _ = self.act(f"{state.var}.log_out()", state.phone.log_out)
         if ran:
             self.model.log_out(state)
+            self.model.displace(state)
 
     @precondition(lambda self: self._any(states.is_open))
     @rule(pick=picks, action=tracked, product=picks)
@@ -470,7 +472,7 @@ class Journeys(RuleBasedStateMachine):
             if state.identity is None and not state.logged_out:
                 continue
             for role, shopper in self.people.items():
-                if role != state.identity:
+                if role != state.identity and not self.model.shares_with(state, role):
                     self.check(
                         f"token_not_on(world, {state.var}, {role})",
                         invariants.token_not_on,
@@ -532,7 +534,8 @@ class Journeys(RuleBasedStateMachine):
                 continue
             others = [
                 s for s in live
-                if s.identity not in (None, role) or s.logged_out
+                if (s.identity not in (None, role) or s.logged_out)
+                and not self.model.shares_with(s, role)
             ]  # fmt: skip
             var = f"d{len(self.deliveries) + 1}"
             ran, delivery = self.act(
@@ -679,12 +682,16 @@ class Journeys(RuleBasedStateMachine):
         if state.new_stack and not registers:
             return
         if phone.token is not None:
+            self.model.displace(state)
             state.sdk_token, state.new_stack = phone.token, False
+            state.displaced = state.displaced and not registers
 
     def _online(self, state: PhoneState) -> None:
         phone = state.phone
         ran, _ = self.act(f"{state.var}.go_online()", phone.go_online)
         due = state.sdk_token is None or state.new_stack
+        if ran and state.installed and phone.is_running() and phone.token:
+            self.model.displace(state)
         if ran and state.installed and phone.is_running() and due and phone.token:
             state.sdk_token, state.new_stack = phone.token, False
 

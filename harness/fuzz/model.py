@@ -24,9 +24,12 @@ class PhoneState:
 
     ``session`` stands for the SDK's anonymous id: made at the first start
     after an install, new at logout, the same after a restore of a started
-    app. ``sdk_token`` is the token a correct
-    app has handed its SDK; ``logged_out`` says the last account action was a
-    logout, after which the token belongs to no one.
+    app. ``sdk_token`` is the token a correct app has handed its SDK;
+    ``logged_out`` says the last account action was a logout, after which the
+    token belongs to no one. ``displaced`` says a restored twin, still holding
+    this phone's token from the backup, sent it for its own identity (or deleted
+    it): the real SDKs do, so where the token sits is unknown until this phone
+    registers it again at its next launch (docs/fuzz.md, "Restored twins").
     """
 
     var: str
@@ -41,12 +44,18 @@ class PhoneState:
     started: bool = False
     asked: bool = False  # logged in on this install, so a correct app asked
     settings_off: bool = False  # the user last turned notifications off
+    displaced: bool = False  # a restored twin sent this phone's token for someone
 
     @property
     def live(self) -> bool:
         """Tell whether the SDK should hold the phone's current token."""
         token = self.phone.token
-        return self.installed and token is not None and self.sdk_token == token
+        return (
+            self.installed
+            and not self.displaced
+            and token is not None
+            and self.sdk_token == token
+        )
 
 
 @dataclass
@@ -87,6 +96,8 @@ class Model:
     captures: list[Capture] = field(default_factory=list)
     taps: list[Tap] = field(default_factory=list)
     sends: dict[str, str] = field(default_factory=dict)  # delivery id -> role
+    shared: set[int] = field(default_factory=set)  # ids a restore copied
+    claimants: dict[int, set[str]] = field(default_factory=dict)
 
     def new_session(self) -> int:
         """Return a fresh anonymous id, joined to no one."""
@@ -105,10 +116,12 @@ class Model:
         """The app's storage is new: no ids, no token, not started yet."""
         state.identity, state.logged_out = None, False
         state.session, state.sdk_token = self.new_session(), None
-        state.new_stack = state.started = state.asked = False
+        state.new_stack = state.started = state.asked = state.displaced = False
 
     def log_in(self, state: PhoneState, role: str) -> None:
         """Log in: the anonymous id's events join ``role`` if no one has it yet."""
+        if state.identity is None:
+            self.claimants.setdefault(state.session, set()).add(role)
         if state.identity is None and self.sessions.get(state.session) is None:
             self.sessions[state.session] = role
         state.identity, state.logged_out, state.asked = role, False, True
@@ -124,8 +137,23 @@ class Model:
         state.logged_out, state.started = source.logged_out, source.started
         # An app never started has no anonymous id yet to back up.
         state.session = source.session if source.started else self.new_session()
+        if source.started:
+            self.shared.add(source.session)
         state.sdk_token, state.new_stack = source.sdk_token, False
         state.asked, state.settings_off = False, source.settings_off
+
+    def displace(self, twin: PhoneState) -> None:
+        """``twin`` used its cached token: other phones whose token it is lose it.
+
+        A restored twin's SDK sends the token it restored on identify, and
+        deletes it on logout or once it gets a token of its own.
+        """
+        cached = twin.sdk_token
+        if cached is None or twin.phone.token == cached:
+            return
+        for state in self.phones.values():
+            if state is not twin and state.phone.token == cached:
+                state.displaced = True
 
     def capture(self, state: PhoneState, name: str, at: datetime | None = None) -> None:
         """Record an event captured now on the phone."""
@@ -144,7 +172,15 @@ class Model:
         )
 
     def removed(self, state: PhoneState, queued: Counter[str]) -> None:
-        """The app's storage went with ``queued`` events (by name) still in it."""
+        """The app's storage went with ``queued`` events (by name) still in it.
+
+        An identify among them never reaches the workspace, so the anonymous
+        events it would have joined to the person may stay anonymous.
+        """
+        if queued["identify"] > 0:
+            for capture in self.captures:
+                if capture.session == state.session and capture.identity is None:
+                    capture.ambiguous = True
         for capture in reversed(self.captures):
             if capture.var == state.var and queued[capture.name] > 0:
                 queued[capture.name] -= 1
@@ -171,16 +207,40 @@ class Model:
             and (
                 c.identity == role
                 or c.identity is None
-                and self.owner(c) in (None, role)
+                and (self.contested(c) or self.owner(c) in (None, role))
             )
             for c in self.captures
         )
 
     def should_hold(self, role: str, name: str) -> tuple[int, int]:
-        """Return the least and most ``name`` events on ``role``'s profile at rest."""
-        mine = [c for c in self.captures if c.name == name and self.owner(c) == role]
+        """Return the least and most ``name`` events on ``role``'s profile at rest.
+
+        An anonymous event under an id restored twins share joins whichever of
+        the people who logged in with it reached the workspace first, so it
+        counts only towards the most, for each of them.
+        """
+        named = [c for c in self.captures if c.name == name]
+        mine = [c for c in named if self.owner(c) == role and not self.contested(c)]
+        maybe = [
+            c for c in named
+            if self.contested(c) and role in self.claimants.get(c.session, ())
+        ]  # fmt: skip
         sure = sum(not (c.lost_ok or c.ambiguous) for c in mine)
-        return sure, len(mine)
+        return sure, len(mine) + len(maybe)
+
+    def shares_with(self, state: PhoneState, role: str) -> bool:
+        """Tell whether an anonymous phone's id is one restored twins share and
+        ``role`` logged in with, so the phone's device reaches them by it."""
+        session = state.session
+        return (
+            state.identity is None
+            and session in self.shared
+            and role in self.claimants.get(session, ())
+        )
+
+    def contested(self, capture: Capture) -> bool:
+        """Tell whether an anonymous event's id is shared by restored twins."""
+        return capture.identity is None and capture.session in self.shared
 
     def ordered_in_time(
         self, role: str, cart: str, order: str, wait: timedelta

@@ -86,6 +86,7 @@ def queued(phone: EmulatedPhone) -> Counter[str]:
     names: Counter[str] = Counter()
     for envelope in phone.app.sdk.pending():
         name = str(envelope.get("event") or envelope.get("name") or "")
+        name = name or str(envelope.get("type", ""))  # an identify names none
         metric = (envelope.get("properties") or {}).get("metric")
         names["opened" if metric == "opened" else name] += 1
     return names
