@@ -51,9 +51,9 @@ def test_the_reference_app_holds_every_invariant(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("fault", "rules"),
     [
-        # The lost reset also loses the queued events with the Device Deleted.
-        # Its anonymous events also miss the stitch (I4).
-        ("logout_leaves_device_on_previous_person", ("I2", "I3", "I4")),
+        # The lost reset also loses the queued events with the Device Deleted
+        # (I8). Its anonymous events also miss the stitch (I4).
+        ("logout_leaves_device_on_previous_person", ("I2", "I3", "I4", "I8")),
         # Device events flushed under the next identity land on them (I2).
         ("identity_read_at_flush", ("I2", "I3")),
         ("plain_push_metrics_missing", ("I7",)),
@@ -63,7 +63,7 @@ def test_a_fault_is_found_and_its_scenario_fails_the_same_way(
     fault: str, rules: tuple[str, ...], tmp_path: Path
 ) -> None:
     result = run_fuzz(
-        ROOT, 60, 0, PHONES, "reference", (fault,),
+        ROOT, 150, 0, PHONES, "reference", (fault,),
         steps=25, out=tmp_path, database=None, shrink=False,
     )  # fmt: skip
 

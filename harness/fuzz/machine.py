@@ -41,10 +41,12 @@ from ..people import Shopper
 from ..profiles import DeviceProfile
 from ..world import World
 from . import habits, invariants, states
+from .browsers import BrowserSteps
 from .cast import ORDER, build, legacy_build
 from .model import Model, PhoneState, Tap
 from .replay import Script
 from .strategies import messages, minutes, picks, switches, tracked
+from .system import SystemSteps
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +78,7 @@ class Tally:
     failures: list[str] = field(default_factory=list)
 
 
-class Journeys(RuleBasedStateMachine):
+class Journeys(SystemSteps, BrowserSteps, RuleBasedStateMachine):
     """People with phones doing things in any order, checked against the model."""
 
     config: ClassVar[FuzzConfig]
@@ -440,6 +442,8 @@ class Journeys(RuleBasedStateMachine):
     def _settle(self) -> None:
         self.script.add("# at rest: every phone online and open, queues flushed")
         for state in self.model.phones.values():
+            if state.installed and state.phone.tray.dozing:
+                self.act(f"{state.var}.wake()", state.phone.wake)
             if state.installed and not state.phone.online:
                 self._online(state)
             if state.installed and state.phone.state != "foreground":

@@ -13,9 +13,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ..device.browser import EmulatedBrowser
 from ..device.phone import EmulatedPhone
 
-__all__ = ["Capture", "Model", "PhoneState", "Tap"]
+__all__ = ["Account", "BrowserState", "Capture", "Model", "PhoneState", "Tap"]
 
 
 @dataclass
@@ -47,6 +48,11 @@ class PhoneState:
     displaced: bool = False  # a restored twin sent this phone's token for someone
 
     @property
+    def online(self) -> bool:
+        """Tell whether the phone reaches the network."""
+        return self.phone.online
+
+    @property
     def live(self) -> bool:
         """Tell whether the SDK should hold the phone's current token."""
         token = self.phone.token
@@ -56,6 +62,31 @@ class PhoneState:
             and token is not None
             and self.sdk_token == token
         )
+
+
+@dataclass
+class BrowserState:
+    """What the model expects of one mobile browser: who is logged in there.
+
+    ``session`` stands for the ``ajs_anonymous_id`` cookie: new when the
+    browser opens and at logout (``analytics.reset()`` clears it).
+    """
+
+    var: str
+    holder: str
+    browser: EmulatedBrowser
+    identity: str | None = None
+    logged_out: bool = False
+    session: int = 0
+    asked: bool = False  # unused on the web: the shop asks in the app
+
+    @property
+    def online(self) -> bool:
+        """Tell whether the browser reaches the network."""
+        return self.browser.online
+
+
+Account = PhoneState | BrowserState
 
 
 @dataclass
@@ -92,6 +123,7 @@ class Model:
     """Phones, anonymous ids and what was captured, sent and tapped."""
 
     phones: dict[str, PhoneState] = field(default_factory=dict)
+    browsers: dict[str, BrowserState] = field(default_factory=dict)
     sessions: dict[int, str | None] = field(default_factory=dict)
     captures: list[Capture] = field(default_factory=list)
     taps: list[Tap] = field(default_factory=list)
@@ -118,7 +150,7 @@ class Model:
         state.session, state.sdk_token = self.new_session(), None
         state.new_stack = state.started = state.asked = state.displaced = False
 
-    def log_in(self, state: PhoneState, role: str) -> None:
+    def log_in(self, state: Account, role: str) -> None:
         """Log in: the anonymous id's events join ``role`` if no one has it yet."""
         if state.identity is None:
             self.claimants.setdefault(state.session, set()).add(role)
@@ -126,7 +158,7 @@ class Model:
             self.sessions[state.session] = role
         state.identity, state.logged_out, state.asked = role, False, True
 
-    def log_out(self, state: PhoneState) -> None:
+    def log_out(self, state: Account) -> None:
         """Log out: the phone leaves the person and gets a new anonymous id."""
         state.identity, state.logged_out = None, True
         state.session = self.new_session()
@@ -155,7 +187,7 @@ class Model:
             if state is not twin and state.phone.token == cached:
                 state.displaced = True
 
-    def capture(self, state: PhoneState, name: str, at: datetime | None = None) -> None:
+    def capture(self, state: Account, name: str, at: datetime | None = None) -> None:
         """Record an event captured now on the phone."""
         owner = self.sessions.get(state.session)
         ambiguous = state.identity is None and owner is not None
@@ -165,7 +197,7 @@ class Model:
                 state.var,
                 state.identity,
                 state.session,
-                offline=not state.phone.online,
+                offline=not state.online,
                 ambiguous=ambiguous,
                 at=at,
             )
