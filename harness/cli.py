@@ -23,8 +23,11 @@ from .apps import load_apps
 from .campaigns import Campaign
 from .campaigns.broadcast import load_broadcasts
 from .checklist import SUITES
+from .drivers.actions import check_action_maps
+from .drivers.config import DEVICE_KINDS, resolve_url
+from .drivers.config import ENV as APPIUM_ENV
 from .emulator import DEFAULT_IOS_TOPIC
-from .errors import ConfigError, Problem, UnknownName
+from .errors import ConfigError, Problem, ScenarioError, UnknownName
 from .faults import FAULTS
 from .files import load_directory, shown
 from .fuzz.command import add_fuzz_parser
@@ -191,6 +194,30 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="PATH",
         help="JUnit XML report (default: <root>/reports/junit.xml)",
+    )
+    run.add_argument(
+        "--appium",
+        metavar="URL",
+        help="drive the phones through the Appium server at URL (Appium, its "
+        "device-farm plugin, a Selenium Grid 4 hub or a cloud), or `local` to "
+        f"start the project's own (default: ${APPIUM_ENV}; unset: emulated "
+        "phones in process)",
+    )
+    run.add_argument(
+        "--appium-device",
+        choices=DEVICE_KINDS,
+        default="real",
+        help="with --appium: real devices matching each profile's appium: "
+        "capabilities (default), or harnessfake: emulated phones reached "
+        "through Appium's harnessfake driver (CI's way, no device needed)",
+    )
+    run.add_argument(
+        "--appium-serve-port",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --appium: serve each scenario's emulator on this HTTPS port, "
+        "where a real app's debug build sends (default: a free one)",
     )
     run.set_defaults(handler=_run)
     commands.add_parser(
@@ -400,6 +427,15 @@ def _run(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
         raise _BadInput(explain(error, _FLAGS)) from None
     names = ",".join(selection.profile_names)
     junit = args.junit or root / "reports" / "junit.xml"
+    try:
+        appium = resolve_url(args.appium)
+    except ScenarioError as error:
+        raise _BadInput(str(error)) from None
+    if args.appium_device != "real" and not appium:
+        raise _BadInput(
+            f"--appium-device {args.appium_device} needs an Appium: give --appium "
+            f"URL (or local), or set ${APPIUM_ENV}."
+        )
     plugin = ["-p", "harness.runner.plugin"]
     pytest_args = [
         *(plugin if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") else []),
@@ -412,6 +448,9 @@ def _run(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
         *([f"--harness-faults={','.join(selection.app.faults)}"] if args.fault else []),
         f"--junitxml={junit}",
         f"--harness-timelines={args.timelines}",
+        *([f"--harness-appium={appium}"] if appium else []),
+        f"--harness-appium-device={args.appium_device}",
+        f"--harness-appium-serve-port={args.appium_serve_port}",
         # harness is imported before pytest starts, and with it faker and anyio,
         # whose pytest plugins then cannot be rewritten; nothing is lost.
         "-W",
@@ -575,6 +614,7 @@ def _validate(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
     checks: list[tuple[str, Callable[[], Sequence[object] | None]]] = [
         ("device profile", lambda: list(load_profiles(root / "device-profiles"))),
         ("app profile", lambda: list(load_apps(fixtures / "apps"))),
+        ("action map", lambda: list(check_action_maps(fixtures / "apps")) or None),
         ("campaign", lambda: list(load_directory(fixtures / "campaigns", Campaign))),
         (
             "transactional message",

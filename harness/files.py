@@ -29,6 +29,7 @@ M = TypeVar("M", bound=BaseModel)
 
 DOCUMENT = "(document)"
 RULES = "file_rules"
+COMPANIONS = (".appium.yaml", ".appium.yml")
 
 _UNITS = {
     "w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1),
@@ -213,6 +214,8 @@ def load_directory(directory: Path, model: type[M], what: str = "file") -> dict[
             ]
         )
     for path in sorted(directory.glob("*.y*ml")):
+        if path.name.endswith(COMPANIONS):
+            continue  # an app's action map sits beside it, loaded by its own model
         if path.suffix == ".yml":
             problems.append(
                 Problem(

@@ -22,6 +22,10 @@ from .device.browser import EmulatedBrowser
 from .device.context import Context
 from .device.phone import EmulatedPhone
 from .device.webapp import WebAppDevice
+from .drivers.appium import AppiumPhone
+from .drivers.chromium import ChromiumBrowser
+from .drivers.config import AppiumSetup
+from .drivers.hosting import AppiumDevices
 from .emulator import Emulator
 from .errors import ScenarioError
 from .expect import Expect
@@ -36,7 +40,7 @@ from .workspace import Person, Workspace
 
 logger = logging.getLogger(__name__)
 
-Device = EmulatedPhone | WebAppDevice
+Device = EmulatedPhone | WebAppDevice | AppiumPhone
 UNITS = {"weeks", "days", "hours", "minutes", "seconds", "milliseconds", "microseconds"}
 
 
@@ -51,6 +55,7 @@ class World:
         root: Path,
         seed: int | str = 0,
         start: datetime = DEFAULT_START,
+        appium: AppiumSetup | None = None,
     ) -> None:
         self.profile, self.app, self.root, self.seed = profile, app, root, seed
         self.clock, self.ids, self.journal = Clock(start), Ids(seed), Journal()
@@ -71,39 +76,39 @@ class World:
         self.env = self.emulator.create_workspace(
             "default", campaigns, ios_topic=app.bundle_id
         )
-        self.backend = ShopBackend(
-            self.emulator.http,
-            self.clock,
-            self.ids.child("backend"),
-            self.journal,
-            write_key=self.env.keys.write_key,
-            app_api_key=self.env.keys.app_api_key,
-            site_id=self.env.keys.site_id,
-            api_key=self.env.keys.api_key,
+        self.context = Context.for_workspace(
+            self.emulator, "default", self.ids, self.journal
         )
-        self.context = Context(
-            self.clock,
-            self.ids.child("devices"),
-            self.journal,
-            self.emulator.http,
-            self.env.keys.write_key,
-            self.emulator.push,
-            self.env.keys.fcm_project,
-            self.backend,
-            (self.env.keys.site_id, self.env.keys.api_key),
-        )
+        self.backend: ShopBackend = self.context.backend
         self.expect = Expect(self)
         self.observations: list[str] = []
         self._shoppers: dict[str, Shopper] = {}
         self._devices: dict[str, list[Any]] = {}
+        self.appium = (
+            None
+            if appium is None
+            else AppiumDevices(
+                appium,
+                self.emulator,
+                self.context,
+                app,
+                root=root,
+                catalog=self.catalog,
+                shoppers=self._shopper_by_email,
+            )
+        )
 
     def __enter__(self) -> World:
         self.clock.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.clock.__exit__(*exc)
-        self.emulator.close()
+        try:
+            if self.appium is not None:
+                self.appium.close()
+        finally:
+            self.clock.__exit__(*exc)
+            self.emulator.close()
 
     def app_profile(self, name: str) -> AppProfile:
         """Return another app profile of the project, by name (to update to it)."""
@@ -139,13 +144,18 @@ class World:
         Android phone for one shopper)."""
         chosen = profile or self.profile
         count = 1 + sum(
-            (not isinstance(d, EmulatedBrowser) or isinstance(d, WebAppDevice))
+            (
+                not isinstance(d, EmulatedBrowser | ChromiumBrowser)
+                or isinstance(d, WebAppDevice)
+            )
             and d.profile.name == chosen.name
             for d in self._devices[owner.role]
         )
         name = f"{owner.role}'s {chosen.name}" + (f" #{count}" if count > 1 else "")
         device: Device
-        if chosen.platform == "web":
+        if self.appium is not None and chosen.platform != "web":
+            device = self.appium.phone(name, chosen, answers_prompt=answers_prompt)
+        elif chosen.platform == "web":
             device = WebAppDevice(
                 name,
                 chosen,
@@ -160,15 +170,32 @@ class World:
         self._devices[owner.role].append(device)
         return device
 
-    def mobile_browser(self, owner: Shopper) -> EmulatedBrowser:
-        """Return the shopper's mobile browser, a second client beside the device."""
-        count = 1 + sum(type(d) is EmulatedBrowser for d in self._devices[owner.role])
-        suffix = f" #{count}" if count > 1 else ""
-        browser = EmulatedBrowser(
-            f"{owner.role}'s mobile browser{suffix}",
-            self.context,
-            vapid_public_key=self.env.keys.vapid_public_key,
+    def _shopper_by_email(self, email: str) -> Shopper | None:
+        wanted = email.strip().lower()
+        return next((s for s in self._shoppers.values() if s.email == wanted), None)
+
+    def screenshots(self, folder: Path) -> list[Path]:
+        """Save the screen of every phone reached through Appium into ``folder``."""
+        return self.appium.screenshots(folder) if self.appium is not None else []
+
+    def mobile_browser(self, owner: Shopper) -> EmulatedBrowser | ChromiumBrowser:
+        """Return the shopper's mobile browser, a second client beside the device.
+
+        On the harnessfake path it is a real Chromium on the served
+        storefront, driven through Appium's Chromium driver.
+        """
+        count = 1 + sum(
+            type(d) in (EmulatedBrowser, ChromiumBrowser)
+            for d in self._devices[owner.role]
         )
+        name = f"{owner.role}'s mobile browser" + (f" #{count}" if count > 1 else "")
+        browser: EmulatedBrowser | ChromiumBrowser
+        if self.appium is not None and self.appium.setup.device == "harnessfake":
+            browser = self.appium.browser(name)
+        else:
+            browser = EmulatedBrowser(
+                name, self.context, vapid_public_key=self.env.keys.vapid_public_key
+            )
         self._devices[owner.role].append(browser)
         return browser
 
@@ -207,7 +234,11 @@ class World:
                 f"world.advance({', '.join(unknown)}=...) is not a unit of time; use "
                 f"{', '.join(sorted(UNITS))}, e.g. world.advance(minutes=30)"
             )
-        self.clock.advance(delta, **units)
+        if self.appium is None:
+            self.clock.advance(delta, **units)
+            return
+        with self.appium.locked():  # the served phones wait meanwhile
+            self.clock.advance(delta, **units)
 
     def offset(self, moment: datetime) -> str:
         """Return ``moment`` as time since the scenario started."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -14,6 +15,9 @@ from ..journal import Journal
 from ..profiles import DeviceProfile
 from ..push.notification import PushEndpoint
 from ..push.services import PushServices
+
+if TYPE_CHECKING:
+    from ..emulator import Emulator
 
 
 @dataclass
@@ -33,6 +37,46 @@ class Context:
     fcm_project: str
     backend: ShopBackend
     track_auth: tuple[str, str]
+
+    @classmethod
+    def for_workspace(
+        cls,
+        emulator: Emulator,
+        name: str,
+        ids: Ids,
+        journal: Journal | None = None,
+    ) -> Context:
+        """Return what devices of workspace ``name`` share, on ``emulator``.
+
+        The devices and the shop's backend reach the workspace over
+        ``emulator.http`` with its keys; they draw ids from ``ids`` and write
+        to ``journal``, by default the workspace's own. Raises UnknownName if
+        no workspace has that name.
+        """
+        hosted = emulator.hosted(name)
+        keys = hosted.keys
+        journal = journal if journal is not None else hosted.workspace.journal
+        backend = ShopBackend(
+            emulator.http,
+            emulator.clock,
+            ids.child("backend"),
+            journal,
+            write_key=keys.write_key,
+            app_api_key=keys.app_api_key,
+            site_id=keys.site_id,
+            api_key=keys.api_key,
+        )
+        return cls(
+            emulator.clock,
+            ids.child("devices"),
+            journal,
+            emulator.http,
+            keys.write_key,
+            emulator.push,
+            keys.fcm_project,
+            backend,
+            (keys.site_id, keys.api_key),
+        )
 
     def issue_token(
         self, profile: DeviceProfile, app: AppProfile, endpoint: PushEndpoint

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..apps import AppProfile, find_app, load_apps
+from ..drivers.config import AppiumSetup
 from ..errors import ConfigError, Problem, UnknownName
 from ..files import shown
 from ..profiles import DeviceProfile, find_profile, load_profiles
@@ -39,16 +40,20 @@ class Selection:
     profiles: tuple[DeviceProfile, ...]
     app: AppProfile
     seed: int | str = 0
+    appium: AppiumSetup | None = None
 
     @property
     def label(self) -> str:
         """Return the app and its switched-on faults, as run titles show them."""
         faults = self.app.faults
-        return f"app {self.app.name}" + (
+        label = f"app {self.app.name}" + (
             f" with fault{'s' if len(faults) > 1 else ''} {', '.join(faults)}"
             if faults
             else ""
         )
+        if self.appium is not None:
+            label += f", phones through Appium ({self.appium.device})"
+        return label
 
     @property
     def profile_names(self) -> list[str]:

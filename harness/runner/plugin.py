@@ -12,14 +12,18 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..drivers.appium_server import AppiumServer
+from ..drivers.config import DEVICE_KINDS, ENV, AppiumSetup
 from ..errors import (
     ConfigError,
     ExpectationFailed,
+    HarnessError,
     ScenarioError,
     UnknownName,
     Unsupported,
@@ -37,6 +41,7 @@ from . import (
     select,
     split_names,
 )
+from .appium import appium_setup, save_screenshots, stop_local
 from .matrix import Cell, Outcome, render
 
 if TYPE_CHECKING:
@@ -54,6 +59,7 @@ _OPTIONS = (
     "harness_app",
     "harness_seed",
     "harness_faults",
+    "harness_appium",
 )
 _FLAGS = {
     "device profile": "--harness-profiles",
@@ -101,6 +107,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=parse_seed,
         help="seed for ids and generated people (default: 0)",
     )
+    group.addoption(
+        "--harness-appium",
+        metavar="URL",
+        help="drive phones through the Appium server at URL (a farm, a Grid 4 "
+        "hub, a cloud), or `local` to start the project's own; default: "
+        f"${ENV}, else phones are emulated in process",
+    )
+    group.addoption(
+        "--harness-appium-device",
+        choices=DEVICE_KINDS,
+        default="real",
+        help="with --harness-appium: real devices matching the profiles' appium: "
+        "capabilities (default), or harnessfake: emulated phones of each "
+        "World's served emulator, reached through Appium's harnessfake driver",
+    )
+    group.addoption(
+        "--harness-appium-serve-port",
+        metavar="N",
+        type=int,
+        default=0,
+        help="with --harness-appium: the HTTPS port each World serves its "
+        "emulator on, for a real app's debug build (default: a free one)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -125,13 +154,20 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except (ConfigError, UnknownName) as error:
         raise pytest.UsageError(explain(error, _FLAGS)) from None
-    config.pluginmanager.register(ScenarioRun(selection), _PLUGIN)
+    run = ScenarioRun(selection)
+    try:
+        appium = run.start_appium(config)
+    except (HarnessError, ValueError) as error:
+        raise pytest.UsageError(f"--harness-appium: {error}") from None
+    run.selection = replace(selection, appium=appium)
+    config.pluginmanager.register(run, _PLUGIN)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Drop the run's state with its config."""
+    """Drop the run's state with its config, stopping a local Appium."""
     run = config.pluginmanager.get_plugin(_PLUGIN)
     if run is not None:
+        run.stop_appium()
         config.pluginmanager.unregister(run)
 
 
@@ -151,14 +187,26 @@ class ScenarioRun:
         self.selection = selection
         self.cells: dict[str, Cell] = {}
         self.order: dict[str, int] = {}
+        self.server: AppiumServer | None = None
+
+    def start_appium(self, config: pytest.Config) -> AppiumSetup | None:
+        """Resolve the run's Appium, starting the project's own for ``local``."""
+        setup, self.server = appium_setup(config)
+        return setup
+
+    def stop_appium(self) -> None:
+        """Stop the local Appium this run started, if any."""
+        server, self.server = self.server, None
+        stop_local(server)
 
     def pytest_report_header(self) -> str:
         """Name the run's app, seed and profiles above the results."""
         s = self.selection
         profiles = plural(len(s.profiles), "device profile")
+        appium = f"\nharness: Appium at {s.appium.url}" if s.appium else ""
         return (
             f"harness: {s.label}, seed {s.seed}, {profiles}, "
-            f"scenarios in {shown(s.scenarios)}"
+            f"scenarios in {shown(s.scenarios)}{appium}"
         )
 
     def pytest_collect_file(
@@ -305,7 +353,9 @@ class ScenarioItem(pytest.Item):
         s = self.selection
         logger.info("scenario %s: start", self.name)
         try:
-            with World(self.profile, s.app, root=s.root, seed=s.seed) as world:
+            with World(
+                self.profile, s.app, root=s.root, seed=s.seed, appium=s.appium
+            ) as world:
                 try:
                     self._play(world)
                 finally:
@@ -336,9 +386,15 @@ class ScenarioItem(pytest.Item):
             timeline = _timeline(world, shown=str(error))
             if timeline:
                 self.add_report_section("call", "timeline", timeline)
+            self._screenshots(world)
             raise
         if self.config.getoption("harness_timelines") == "always":
             self.add_report_section("call", "timeline", _timeline(world))
+
+    def _screenshots(self, world: World) -> None:
+        listed = save_screenshots(self.selection.appium, world, self.nodeid)
+        if listed:
+            self.add_report_section("call", "screenshots", listed)
 
     def _observed(self, world: World) -> None:
         self.user_properties += [("saw", text) for text in world.observations]

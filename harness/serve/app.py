@@ -14,11 +14,14 @@ any other ``/v1/``                     Pipelines API, as the SDKs call it
                                        Host ``api.sandbox.push.apple.com`` (or
                                        ``api.development.push.apple.com``) is
                                        the sandbox, any other host production
+``/shop``                              the storefront page with Customer.io's
+                                       browser SDK (:mod:`.storefront`)
 =====================================  =========================================
 
 Web Push and APNs requests are answered but not kept in the state file (they
 are not in :data:`MOUNTS`, which the recorder keeps): subscriptions, tokens and
-keys are made in process, so a replayed send would find none.
+keys are made in process, so a replayed send would find none. The storefront
+only reads, so it is not kept either.
 
 A request body over :data:`MAX_BODY` (8 MiB, far above the APIs' own limits of
 500 KB to 1 MB) is refused with 413 before it is read whole, judged by its
@@ -37,6 +40,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from starlette.middleware.cors import CORSMiddleware
@@ -44,7 +48,8 @@ from starlette.middleware.cors import CORSMiddleware
 from ..emulator import Emulator
 from ..push import apns, webpush
 from ..transport import ASGIApp, Message
-from . import control
+from . import control, storefront
+from .phones import PhoneRack
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +94,8 @@ PIPELINES = Mount("Pipelines API", ("/v1/",))
 MOUNTS = (CONTROL, TRACK, APP, PIPELINES)
 WEB_PUSH = Mount("Web Push", (webpush.SERVED_PREFIX + "/",))
 APNS = Mount("APNs", ("/3/",))
-UNKEPT = (WEB_PUSH, APNS)
+STOREFRONT = Mount("storefront", (storefront.PREFIX,))
+UNKEPT = (WEB_PUSH, APNS, STOREFRONT)
 SANDBOX_HOSTS = ("api.sandbox.push.apple.com", "api.development.push.apple.com")
 
 
@@ -99,20 +105,24 @@ def create_app(
     https_port: int,
     token: str | None = None,
     names: Sequence[str] = ("127.0.0.1",),
+    project: Path | None = None,
+    rack: PhoneRack | None = None,
 ) -> ASGIApp:
     """Build the served app over ``emulator``.
 
     ``names`` are the host names the TLS certificate covers; the first is the
-    apiHost handed to SDKs that asked under any other name.
+    apiHost handed to SDKs that asked under any other name. The storefront
+    sells ``project``'s catalog. The control API's phone routes drive ``rack``.
     """
     shown = f"[{names[0]}]" if ":" in names[0] else names[0]
     emulator.push.webpush.served_at = f"https://{shown}:{https_port}"
     apps: dict[Mount, ASGIApp] = {
-        CONTROL: control.create_app(emulator, token),
+        CONTROL: control.create_app(emulator, token, rack),
         TRACK: emulator.track_api,
         APP: emulator.app_api,
         WEB_PUSH: webpush.served(lambda: emulator.push.webpush),
         APNS: _apns(emulator),
+        STOREFRONT: storefront.create_app(emulator, project),
     }
 
     browsers: dict[str, ASGIApp] = {}

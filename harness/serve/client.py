@@ -144,6 +144,66 @@ class ControlClient:
         """Return everything the emulator holds."""
         return self._call("GET", "/snapshot")
 
+    # -- the phone rack --------------------------------------------------------
+
+    def create_phone(
+        self,
+        profile: str,
+        *,
+        workspace: str = "default",
+        name: str | None = None,
+        answers_prompt: str | None = None,
+    ) -> Record:
+        """Put a new emulated phone of device profile ``profile`` on the rack.
+
+        Returns its state, whose ``id`` names it in the other phone calls::
+
+            phone = control.create_phone("android-14-pixel")
+            control.phone_command(phone["id"], "install", app="reference")
+            control.phone_command(phone["id"], "launch")
+            control.phone_action(phone["id"], "log_in", email="ada@example.com")
+        """
+        body: Record = {"profile": profile, "workspace": workspace}
+        if name is not None:
+            body["name"] = name
+        if answers_prompt is not None:
+            body["answers_prompt"] = answers_prompt
+        return self._call("POST", "/phones", body)
+
+    def phones(self) -> list[Record]:
+        """Return the state of every phone on the rack."""
+        listed: list[Record] = self._call("GET", "/phones")["phones"]
+        return listed
+
+    def phone(self, phone_id: str) -> Record:
+        """Return one phone's state: app, app_state, notifications, token, ..."""
+        return self._call("GET", self._phone(phone_id))
+
+    def remove_phone(self, phone_id: str) -> Record:
+        """Take a phone off the rack; return its last state."""
+        return self._call("DELETE", self._phone(phone_id))
+
+    def phone_command(self, phone_id: str, command: str, **fields: Any) -> Record:
+        """Give a phone a command (``install``, ``launch``, ``push``, ...).
+
+        ``fields`` are the command's body, such as ``app="reference"`` for
+        install; the answer is the phone's state after it.
+        """
+        path = f"{self._phone(phone_id)}/{quote(command, safe='')}"
+        return self._call("POST", path, fields)
+
+    def phone_action(self, phone_id: str, action: str, **fields: Any) -> Record:
+        """Use one of the app's screens (``log_in``, ``add_to_cart``, ...)."""
+        path = f"{self._phone(phone_id)}/actions/{quote(action, safe='')}"
+        return self._call("POST", path, fields)
+
+    def notifications(self, phone_id: str) -> list[Record]:
+        """Return what a phone shows, newest first, as getNotifications lists it."""
+        listed: list[Record] = self._call(
+            "GET", f"{self._phone(phone_id)}/notifications"
+        )["statusBarNotifications"]
+        return listed
+
     def close(self) -> None:
         """Close the connection pool."""
         self.http.close()
@@ -153,6 +213,9 @@ class ControlClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _phone(self, phone_id: str) -> str:
+        return f"/phones/{quote(phone_id, safe='')}"
 
     def _list(self, workspace: str, kind: str) -> list[Record]:
         listed: list[Record] = self._call(

@@ -6,7 +6,9 @@ cannot be applied adds ``"problems"``, a list of each one. When the server was
 started with ``--listen`` (or given a token), every route wants
 ``Authorization: Bearer <token>``; the scheme's case does not matter (RFC 7235).
 The routes are listed once, in :data:`ENDPOINTS`, and the OpenAPI document at
-``/_harness/openapi.json`` is made from that list.
+``/_harness/openapi.json`` is made from that list. The phone rack's routes
+(``/_harness/phones``) are :mod:`.phone_routes`'; a reset takes every phone
+off the rack.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import logging
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -27,52 +28,28 @@ from ..emulator import Emulator, Keys
 from ..errors import UnknownName
 from ..transport import ASGIApp, Message
 from ..wire.asgi import Reply, application, route, unmatched_text
-from ..wire.body import json_type
 from ..workspace import UnknownPerson
-from . import openapi
+from . import openapi, phone_routes
+from .endpoints import (
+    PREFIX,
+    Endpoint,
+    Refused,
+    error_reply,
+    json_reply,
+    read_object,
+)
+from .phones import PhoneRack
 from .plain import plain
 from .seed import SCHEMA, SeedProblems, seed
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "/_harness"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 NAME_RULE = (
     "a workspace name is 1 to 64 letters, digits, '.', '_' or '-', starting "
     "with a letter or digit"
 )
 MAX_ADVANCE = 10 * 365 * 24 * 3600
-BODY_LIMIT = 64 * 1024
-
-Handler = Callable[[Emulator, Request, bytes], Reply]
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """One control route: what it does, what it takes and what it answers."""
-
-    method: str
-    path: str
-    summary: str
-    handler: Handler = field(repr=False)
-    body: dict[str, Any] | None = None
-    status: int = 200
-    media: str = "application/json"
-
-    @property
-    def route_path(self) -> str:
-        """Return the path as routed: an identifier may hold any character."""
-        return f"{PREFIX}{self.path}".replace("{identifier}", "{identifier:path}")
-
-
-class _Refused(Exception):
-    """Raised inside a handler when the request cannot be served; becomes a reply."""
-
-    def __init__(
-        self, status: int, code: str, message: str, problems: list[str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.problems = status, code, problems
 
 
 def check_name(name: str) -> str | None:
@@ -100,23 +77,26 @@ def keys_view(name: str, keys: Keys) -> dict[str, str]:
 
 def _reset(emulator: Emulator, request: Request, raw: bytes) -> Reply:
     emulator.reset()
-    return _json(200, {"workspaces": sorted(emulator.workspaces)})
+    rack = getattr(request.app.state, "rack", None)
+    if rack is not None:
+        rack.clear()  # its phones were built on the push services just replaced
+    return json_reply(200, {"workspaces": sorted(emulator.workspaces)})
 
 
 def _create_workspace(emulator: Emulator, request: Request, raw: bytes) -> Reply:
-    body = _object(raw)
+    body = read_object(raw)
     name = body.get("name")
     if not isinstance(name, str):
-        raise _Refused(
+        raise Refused(
             400,
             "invalid_request",
             'the body needs "name", a string; send {"name": "worker-1"}.',
         )
     problem = check_name(name)
     if problem:
-        raise _Refused(400, "invalid_request", problem)
+        raise Refused(400, "invalid_request", problem)
     if name in emulator.workspaces:
-        raise _Refused(
+        raise Refused(
             409,
             "workspace_exists",
             f"workspace {name!r} exists already; pick another name, or GET "
@@ -124,23 +104,23 @@ def _create_workspace(emulator: Emulator, request: Request, raw: bytes) -> Reply
         )
     topic = body.get("ios_topic")
     if topic is not None and not isinstance(topic, str):
-        raise _Refused(
+        raise Refused(
             400, "invalid_request", '"ios_topic" is the app\'s bundle id, a string.'
         )
     hosted = emulator.create_workspace(name, ios_topic=topic)
-    return _json(201, keys_view(name, hosted.keys))
+    return json_reply(201, keys_view(name, hosted.keys))
 
 
 def _workspaces(emulator: Emulator, request: Request, raw: bytes) -> Reply:
     listed = [keys_view(n, h.keys) for n, h in emulator.workspaces.items()]
-    return _json(200, {"workspaces": listed})
+    return json_reply(200, {"workspaces": listed})
 
 
 ADVANCE_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
 
 def _advance(emulator: Emulator, request: Request, raw: bytes) -> Reply:
-    body = _object(raw)
+    body = read_object(raw)
     unknown = sorted(set(body) - set(ADVANCE_UNITS))
     if unknown or not body:
         named = (
@@ -148,7 +128,7 @@ def _advance(emulator: Emulator, request: Request, raw: bytes) -> Reply:
             if unknown
             else ("no time given")
         )
-        raise _Refused(
+        raise Refused(
             400,
             "invalid_request",
             f"{named}; send one or more of seconds, minutes, hours or days, such "
@@ -160,12 +140,12 @@ def _advance(emulator: Emulator, request: Request, raw: bytes) -> Reply:
     try:
         emulator.clock.check_advance(timedelta(seconds=seconds))
     except ValueError as error:
-        raise _Refused(400, "invalid_request", str(error)) from None
+        raise Refused(400, "invalid_request", str(error)) from None
     try:
         emulator.clock.advance(seconds=seconds)
     except Exception as error:  # a timer's failure is the answer, not a crash
         logger.debug("timer failed during advance", exc_info=True)
-        raise _Refused(
+        raise Refused(
             500,
             "timer_failed",
             f"a timer failed while the clock moved on ({type(error).__name__}: "
@@ -184,7 +164,7 @@ def _seconds(given: object, key: str = "seconds") -> float:
     ):
         return float(given)
     shown = json.dumps(given) if not isinstance(given, float) else repr(given)
-    raise _Refused(
+    raise Refused(
         400,
         "invalid_request",
         f'"{key}" must be a number from 0 up to ten years ({MAX_ADVANCE} seconds '
@@ -195,7 +175,7 @@ def _seconds(given: object, key: str = "seconds") -> float:
 def _clock(emulator: Emulator, request: Request, raw: bytes) -> Reply:
     clock = emulator.clock
     pending = clock.pending()
-    return _json(
+    return json_reply(
         200,
         {
             "now": plain(clock.now()),
@@ -209,17 +189,17 @@ def _clock(emulator: Emulator, request: Request, raw: bytes) -> Reply:
 
 def _people(emulator: Emulator, request: Request, raw: bytes) -> Reply:
     name = request.path_params["name"]
-    return _json(200, {"people": plain(emulator.people(name))})
+    return json_reply(200, {"people": plain(emulator.people(name))})
 
 
 def _devices(emulator: Emulator, request: Request, raw: bytes) -> Reply:
     name = request.path_params["name"]
-    return _json(200, {"devices": plain(emulator.devices(name))})
+    return json_reply(200, {"devices": plain(emulator.devices(name))})
 
 
 def _deliveries(emulator: Emulator, request: Request, raw: bytes) -> Reply:
     name = request.path_params["name"]
-    return _json(200, {"deliveries": plain(emulator.deliveries(name))})
+    return json_reply(200, {"deliveries": plain(emulator.deliveries(name))})
 
 
 def _timeline(emulator: Emulator, request: Request, raw: bytes) -> Reply:
@@ -240,27 +220,27 @@ def _snapshot(emulator: Emulator, request: Request, raw: bytes) -> Reply:
     snapshot = emulator.snapshot()
     for name, held in snapshot["workspaces"].items():
         held["keys"] = keys_view(name, held["keys"])
-    return _json(200, plain(snapshot))
+    return json_reply(200, plain(snapshot))
 
 
 def _seed(emulator: Emulator, request: Request, raw: bytes) -> Reply:
     hosted = emulator.hosted(request.path_params["name"])
     try:
-        planted = seed(hosted.workspace, _object(raw))
+        planted = seed(hosted.workspace, read_object(raw))
     except SeedProblems as refused:
         count = len(refused.problems)
-        raise _Refused(
+        raise Refused(
             400,
             "invalid_request",
             f"the seed has {count} problem{'s' * (count != 1)}, so nothing was "
             f"applied: {'; '.join(refused.problems)}. Fix them and send it again.",
             refused.problems,
         ) from None
-    return _json(200, plain(planted))
+    return json_reply(200, plain(planted))
 
 
 def _openapi(emulator: Emulator, request: Request, raw: bytes) -> Reply:
-    return _json(200, openapi.document(ENDPOINTS))
+    return json_reply(200, openapi.document(ENDPOINTS))
 
 
 def _index() -> Reply:
@@ -268,7 +248,7 @@ def _index() -> Reply:
         {"method": e.method, "path": f"{PREFIX}{e.path}", "summary": e.summary}
         for e in ENDPOINTS
     ]
-    return _json(200, {"routes": routes, "openapi": f"{PREFIX}/openapi.json"})
+    return json_reply(200, {"routes": routes, "openapi": f"{PREFIX}/openapi.json"})
 
 
 ENDPOINTS = [
@@ -331,40 +311,49 @@ ENDPOINTS = [
     Endpoint("GET", "/snapshot", "Export everything the emulator holds.", _snapshot),
     Endpoint("GET", "/openapi.json", "This document.", _openapi),
     Endpoint("GET", "/", "List the control routes.", lambda e, r, b: _index()),
+    *phone_routes.ENDPOINTS,
 ]
 
 
 # -- the app -----------------------------------------------------------------------
 
 
-def create_app(emulator: Emulator, token: str | None = None) -> ASGIApp:
-    """Build the control app; with ``token``, every route wants it as Bearer."""
+def create_app(
+    emulator: Emulator, token: str | None = None, rack: PhoneRack | None = None
+) -> ASGIApp:
+    """Build the control app; with ``token``, every route wants it as Bearer.
+
+    The phone routes drive ``rack``; without one they answer ``no_rack``.
+    """
 
     def bind(endpoint: Endpoint) -> Callable[[Request, bytes], Reply]:
         def handle(request: Request, raw: bytes) -> Reply:
             try:
                 return endpoint.handler(emulator, request, raw)
-            except _Refused as refused:
+            except Refused as refused:
                 status, code = refused.status, refused.code
-                return _error(status, code, str(refused), refused.problems)
+                return error_reply(status, code, str(refused), refused.problems)
             except UnknownName as error:
-                return _error(404, "unknown_workspace", str(error))
+                return error_reply(404, "unknown_workspace", str(error))
             except UnknownPerson as error:
-                return _error(404, "unknown_person", str(error))
+                return error_reply(404, "unknown_person", str(error))
 
         return handle
 
     routes = [
         route(e.route_path, bind(e), e.method)
         for e in ENDPOINTS
-        if e.method in ("GET", "POST")
+        if e.method in ("GET", "POST", "DELETE")
     ]
 
     def unmatched(method: str, path: str, status: int, nearest: list[str]) -> Reply:
         code = "method_not_allowed" if status == 405 else "no_route"
-        return _error(status, code, unmatched_text(method, path, "control", nearest))
+        return error_reply(
+            status, code, unmatched_text(method, path, "control", nearest)
+        )
 
     app = application(routes, unmatched)
+    app.state.rack = rack
     if token is None:
         return app
     return _guarded(app, token)
@@ -387,7 +376,7 @@ def _guarded(app: ASGIApp, token: str) -> ASGIApp:
             await app(scope, receive, send)
             return
         what = "a wrong" if given else "no"
-        reply = _error(
+        reply = error_reply(
             401,
             "unauthorized",
             f"{scope['method']} {scope['path']} came with {what} control token; "
@@ -407,35 +396,3 @@ async def _send(send: Any, reply: Reply) -> None:
         {"type": "http.response.start", "status": reply.status, "headers": headers}
     )
     await send({"type": "http.response.body", "body": reply.body})
-
-
-def _object(raw: bytes) -> dict[str, Any]:
-    if len(raw) > BODY_LIMIT:
-        raise _Refused(
-            413, "too_large", f"the body is over {BODY_LIMIT} bytes; send less."
-        )
-    try:
-        body = json.loads(raw or b"{}")
-    except (ValueError, RecursionError) as error:
-        raise _Refused(
-            400, "bad_json", f"the body is not JSON ({error}); send a JSON object."
-        ) from None
-    if not isinstance(body, dict):
-        raise _Refused(
-            400, "bad_json", f"the body is a JSON {json_type(body)}, not an object."
-        )
-    return body
-
-
-def _json(status: int, document: Any) -> Reply:
-    body = json.dumps(document, ensure_ascii=False).encode()
-    return Reply(status, {"content-type": "application/json"}, body)
-
-
-def _error(
-    status: int, code: str, message: str, problems: list[str] | None = None
-) -> Reply:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if problems is not None:
-        error["problems"] = problems
-    return _json(status, {"error": error})

@@ -7,7 +7,8 @@ Exception tree::
         ├── TlsError        the state folder's CA cannot be read or made
         ├── BindError       a port or address cannot be listened on
         ├── StateError      a state folder's recorded run cannot be continued or read
-        └── ControlError    the control API answered a client with an error
+        ├── ControlError    the control API answered a client with an error
+        └── PhoneRefused    a phone on the rack cannot do what a command asks
 """
 
 from __future__ import annotations
@@ -49,3 +50,16 @@ class ControlError(ServeError):
     ) -> None:
         self.status, self.code, self.problems = status, code, list(problems)
         super().__init__(f"{status} {code}: {message}")
+
+
+class PhoneRefused(ServeError):
+    """Raised when a phone on the rack cannot carry out a command as given.
+
+    ``code`` is the stable reason (``unknown_phone``, ``not_installed``,
+    ``not_running``, ``unsupported``, ``invalid_request``, ``conflict``,
+    ``unknown_name``, ``no_fixtures``); the control API maps it to a status.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .control import Endpoint
+    from .endpoints import Endpoint
 
 VERSION = "3.1.0"
 _ERROR = {
@@ -44,7 +44,8 @@ def document(
         "info": {
             "title": "harness control API",
             "version": "1",
-            "description": "Reset, seed and read the served emulator. When the "
+            "description": "Reset, seed and read the served emulator, and drive "
+            "its emulated phones (/_harness/phones). When the "
             "server was started with --listen (or given a token), every route "
             "needs the bearer token it printed at start.",
         },

@@ -17,6 +17,11 @@ server was down run at once, each at its own due time. Replayed requests are
 not kept again, and answer without the control token, which is drawn afresh
 at each start.
 
+Phone commands (``/_harness/phones``, :mod:`.phones`) are control requests,
+kept and replayed like the rest: the rebuilt rack makes the same phones,
+since each draws its ids from the seed in the order phones joined, and their
+SDKs' traffic, which stays in process, happens again as it did.
+
 Provider key pairs are not seeded (``cryptography`` draws them from the
 system), so each start makes new APNs and VAPID key pairs: the
 ``vapid_public_key`` the control API lists changes, and replayed sends are
@@ -59,6 +64,7 @@ from .app import (
     create_app,
 )
 from .errors import StateError
+from .phones import PhoneRack
 from .state import KEPT_HEADERS, PENDING, Identity, Recorded, StateLog
 
 if TYPE_CHECKING:
@@ -125,6 +131,7 @@ class Rebuilt:
     new: bool = True
     replayed: int = 0
     diverged: int = 0
+    rack: PhoneRack | None = None
 
 
 def run_due(clock: Clock) -> None:
@@ -230,11 +237,12 @@ def rebuild(
         origin = _check(log, identity, origin, fix)
     wall = ServedWall(held=origin)
     emulator = emulator_for(options, Clock.live(wall))
-    rebuilt = Rebuilt(emulator, wall, origin, new)
+    rack = PhoneRack.serving(emulator, options.project)
+    rebuilt = Rebuilt(emulator, wall, origin, new, rack=rack)
     if log is None:
         return rebuilt
     began = time.monotonic()
-    app = create_app(emulator, https_port=https_port, names=names)
+    app = create_app(emulator, https_port=https_port, names=names, rack=rack)
     for row in log.rows():
         _replay(rebuilt, app, row)
     reached = max(rebuilt.reached, log.reached or origin, emulator.clock.now())

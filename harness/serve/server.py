@@ -47,7 +47,9 @@ from ..transactional import TransactionalMessage, load_transactional
 from ..transport import ASGIApp, Message
 from .app import create_app
 from .control import check_name
-from .errors import BindError, ServeError
+from .errors import BindError, ServeError, TlsError
+from .hosting import hosted, prepare_apart
+from .phones import PhoneRack
 from .replay import ServedWall, rebuild, recording, run_due
 from .state import StateLog
 from .tls import Tls, prepare
@@ -160,6 +162,7 @@ class Server:
     ``persist``, :attr:`state_file` is where requests are kept; once prepared,
     :attr:`resumed` tells whether it continued a recorded run, by replaying
     :attr:`replayed` requests of which :attr:`diverged` answered otherwise.
+    :attr:`rack` holds the phones the control API drives (``/_harness/phones``).
     """
 
     def __init__(self, options: ServeOptions) -> None:
@@ -184,6 +187,32 @@ class Server:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
+        self.rack: PhoneRack | None = None
+        self._hosted = False
+
+    @classmethod
+    def hosting(
+        cls, emulator: Emulator, rack: PhoneRack, options: ServeOptions
+    ) -> Server:
+        """Return a server for an existing emulator (a World's) and its ``rack``.
+
+        It serves ``emulator`` as it is, on its own clock (a World's frozen
+        one; no wall clock moves it), with nothing rebuilt or kept, and each
+        request under ``rack``'s lock (see :mod:`.hosting`). ``options`` give
+        the ports, the state folder for the CA, the token and the project;
+        their workspaces, seed and campaigns are the emulator's, not read.
+        Stopping it leaves the emulator open for its owner to close. While
+        an entered World freezes datetime the certificate is issued in a
+        separate Python process (see :func:`.hosting.prepare_apart`).
+        """
+        if options.persist:
+            raise ServeError(
+                "a hosted emulator is the caller's and is not recorded; serve it "
+                "without persist (no --state recording)."
+            )
+        server = cls(options)
+        server.emulator, server.rack, server._hosted = emulator, rack, True
+        return server
 
     # -- what clients need ---------------------------------------------------------
 
@@ -214,7 +243,7 @@ class Server:
 
     def prepare(self) -> None:
         """Make the TLS files, bind the ports, make or rebuild the emulator."""
-        if self.emulator is not None:
+        if self._app is not None:
             return
         options = self.options
         if options.persist:
@@ -229,26 +258,53 @@ class Server:
             raise
 
     def _prepare(self, options: ServeOptions) -> None:
-        self.tls = prepare(options.state, (self.bind, *options.cert_names))
+        try:
+            self.tls = prepare(options.state, (self.bind, *options.cert_names))
+        except (TypeError, TlsError):
+            if not self._hosted:
+                raise
+            # freezegun's datetime (an entered World) meets trustme's and
+            # cryptography's own: issue it where no clock is frozen
+            given = (self.bind, *options.cert_names)
+            self.tls = prepare_apart(options.state, given)
         self._sockets = [_bind(self.bind, options.port, "--port")]
         if options.http_port is not None:
             self._sockets.append(_bind(self.bind, options.http_port, "--http-port"))
         self.https_port = self._sockets[0].getsockname()[1]
         self.http_port = self._sockets[-1].getsockname()[1] if self.http_url else 0
         names = list(dict.fromkeys([self.host, *self.tls.names]))
+        if self._hosted:
+            self._host(names)
+            return
         port = self.https_port
         rebuilt = rebuild(options, self.log, https_port=port, names=names)
         self.emulator, self._wall = rebuilt.emulator, rebuilt.wall
         self.replayed, self.diverged = rebuilt.replayed, rebuilt.diverged
         self.resumed = not rebuilt.new
+        self.rack = rebuilt.rack
         self._wall.resume(rebuilt.reached, self.emulator.clock)
         app = create_app(
             self.emulator,
             https_port=self.https_port,
             token=self.token,
             names=names,
+            project=options.project,
+            rack=self.rack,
         )
         self._app = recording(app, self._wall, self.emulator.clock, self.log)
+
+    def _host(self, names: list[str]) -> None:
+        """Serve the host's emulator and rack as they are, nothing kept."""
+        assert self.emulator is not None and self.rack is not None
+        app = create_app(
+            self.emulator,
+            https_port=self.https_port,
+            token=self.token,
+            names=names,
+            project=self.options.project,
+            rack=self.rack,
+        )
+        self._app = hosted(app, self.rack)
 
     def run(self, ready: Callable[[Server], None] = lambda server: None) -> None:
         """Serve in this thread until SIGINT or SIGTERM; call ``ready`` once up."""
@@ -320,7 +376,7 @@ class Server:
                 self._mark()
             self.log.close()
             self.log = None
-        if self.emulator is not None:
+        if self.emulator is not None and not self._hosted:
             self.emulator.close()
 
     def _mark(self) -> None:
@@ -352,7 +408,8 @@ class Server:
         serving = asyncio.create_task(
             serve(app, config, shutdown_trigger=self._stopping.wait)
         )
-        ticker = asyncio.create_task(self._tick())
+        # a hosted emulator's clock is its owner's to move
+        ticker = asyncio.create_task(self._tick() if not self._hosted else _idle())
         try:
             await self._started(serving, up)
             logger.info("listening on %s", " and ".join(u for u in self._urls() if u))
@@ -457,6 +514,11 @@ class _Demoted(logging.Logger):
 
 _hypercorn_log = _Demoted(f"{__name__}.hypercorn")
 _hypercorn_log.parent = logger
+
+
+async def _idle() -> None:
+    """Wait until cancelled: the ticker of a hosted emulator runs no timers."""
+    await asyncio.Event().wait()
 
 
 def _h2_safe(app: ASGIApp) -> ASGIApp:

@@ -1,0 +1,381 @@
+"""Phones through real Appium: capabilities, errors, and scenarios unchanged.
+
+The harnessfake tests play scenarios of scenarios/ through the project's own
+Appium (one per module) on emulated phones of each World's served emulator.
+Real UiAutomator2 and XCUITest sessions cannot run here (no device, no
+driver installed), so the real path is checked up to the session request.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.apps import load_apps
+from harness.drivers.appium import AppiumPhone
+from harness.drivers.appium_server import AppiumServer, node_home
+from harness.drivers.config import (
+    AppiumSetup,
+    fake_capabilities,
+    options_for,
+    phone_capabilities,
+    resolve_url,
+)
+from harness.drivers.errors import AppiumError, AppiumUnreachable
+from harness.drivers.session import Session
+from harness.errors import ConfigError, ExpectationFailed, ScenarioError, Unsupported
+from harness.profiles import load_profile, load_profiles
+from harness.scripts import Scenario, collect
+from harness.world import World
+from tests.conftest import ROOT
+
+PROFILES = load_profiles(ROOT / "device-profiles")
+APP = load_apps(ROOT / "fixtures" / "apps")["reference"]
+NODE = (node_home() / "node_modules" / ".bin" / "appium").exists()
+needs_node = pytest.mark.skipif(not NODE, reason="npm ci in node/ has not run")
+
+
+@pytest.fixture(scope="module")
+def appium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppiumServer]:
+    """Start the project's Appium for the module's tests."""
+    log = tmp_path_factory.mktemp("appium") / "appium.log"
+    with AppiumServer(log=log) as server:
+        yield server
+
+
+# -- where Appium is --------------------------------------------------------------
+
+
+def test_appium_url_comes_from_the_flag_then_the_environment() -> None:
+    env = {"HARNESS_APPIUM_URL": "http://farm.test:4723/"}
+
+    assert resolve_url("http://127.0.0.1:4723", env) == "http://127.0.0.1:4723"
+    assert resolve_url(None, env) == "http://farm.test:4723"
+    assert resolve_url(None, {}) == ""
+    assert resolve_url("local", env) == "local"
+
+
+def test_appium_url_that_is_not_one_names_its_source() -> None:
+    with pytest.raises(ScenarioError) as caught:
+        resolve_url(None, {"HARNESS_APPIUM_URL": "farm:4723"})
+
+    assert str(caught.value).startswith(
+        "HARNESS_APPIUM_URL 'farm:4723' is not an Appium URL; give http(s)://host:port"
+    )
+
+
+# -- capabilities -----------------------------------------------------------------
+
+
+def test_android_capabilities_take_the_profile_and_the_apps_package() -> None:
+    caps = phone_capabilities(PROFILES["android-14-pixel"], APP)
+
+    assert caps["platformName"] == "Android"
+    assert caps["appium:automationName"] == "UiAutomator2"
+    assert caps["appium:platformVersion"] == "14"
+    assert caps["appium:appPackage"] == "com.example.shop"
+    assert (caps["appium:autoLaunch"], caps["appium:noReset"]) == (False, True)
+
+
+def test_ios_capabilities_name_the_bundle_and_build_xcuitest_options() -> None:
+    caps = phone_capabilities(PROFILES["ios-17-iphone"], APP)
+    options = options_for(caps).to_capabilities()
+
+    assert caps["appium:bundleId"] == "com.example.shop"
+    assert options["platformName"] == "iOS"
+    assert options["appium:automationName"] == "XCUITest"
+    assert options["appium:deviceName"] == "iPhone 15 Pro"
+
+
+def test_harnessfake_capabilities_attach_to_a_rack_phone() -> None:
+    caps = fake_capabilities("http://127.0.0.1:9/_harness", phone_id="phone-1")
+
+    assert caps == {
+        "platformName": "Fake",
+        "appium:automationName": "HarnessFake",
+        "harness:controlUrl": "http://127.0.0.1:9/_harness",
+        "harness:phoneId": "phone-1",
+    }
+
+
+def test_a_browser_profile_has_no_phone_capabilities() -> None:
+    with pytest.raises(ScenarioError, match="is a web browser"):
+        phone_capabilities(PROFILES["desktop-chrome"], APP)
+
+
+def profile_problems(tmp_path: Path, edit: dict[str, object]) -> list[str]:
+    source = ROOT / "device-profiles" / "android-14-pixel.yaml"
+    folder = tmp_path / "device-profiles"
+    folder.mkdir()
+    path = folder / source.name
+    text = source.read_text()
+    for key, value in edit.items():
+        text += f'  "{key}": {value}\n'
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_profile(path)
+    return [p.message for p in caught.value.problems]
+
+
+def test_profile_capability_without_prefix_is_refused(tmp_path: Path) -> None:
+    [message] = profile_problems(tmp_path, {"udid": "emulator-5554"})
+
+    assert message == (
+        "'udid' is not a W3C capability, so it needs its vendor's prefix; "
+        "write appium:udid."
+    )
+
+
+def test_profile_that_auto_grants_permissions_is_refused(tmp_path: Path) -> None:
+    [message] = profile_problems(tmp_path, {"appium:autoGrantPermissions": "true"})
+
+    assert "answers the notification prompt for every scenario" in message
+
+
+def test_profile_capability_the_app_decides_is_refused(tmp_path: Path) -> None:
+    [message] = profile_problems(tmp_path, {"appium:appPackage": "com.x"})
+
+    assert message == (
+        "'appium:appPackage' comes from the app profile's bundle_id at each "
+        "session; remove it."
+    )
+
+
+def test_profile_automation_must_drive_its_platform(tmp_path: Path) -> None:
+    source = ROOT / "device-profiles" / "android-14-pixel.yaml"
+    path = tmp_path / source.name
+    path.write_text(source.read_text().replace("UiAutomator2", "XCUITest"))
+
+    with pytest.raises(ConfigError) as caught:
+        load_profile(path)
+
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}: appium.appium:automationName: android phones are driven by "
+        "UiAutomator2 or Espresso, not 'XCUITest'; set appium:automationName to "
+        "UiAutomator2."
+    ]
+
+
+def test_profile_platform_version_must_match_the_os(tmp_path: Path) -> None:
+    source = ROOT / "device-profiles" / "ios-17-iphone.yaml"
+    path = tmp_path / source.name
+    path.write_text(
+        source.read_text().replace(
+            '"17.5"\n  "appium:deviceName"', '"17.4"\n  "appium:deviceName"'
+        )
+    )
+
+    with pytest.raises(ConfigError) as caught:
+        load_profile(path)
+
+    assert [p.path for p in caught.value.problems] == ["appium.appium:platformVersion"]
+
+
+# -- real sessions: refused here, with the reason -----------------------------
+
+
+@needs_node
+def test_real_android_session_names_the_missing_driver(appium: AppiumServer) -> None:
+    caps = phone_capabilities(PROFILES["android-14-pixel"], APP)
+
+    with pytest.raises(AppiumError) as caught:
+        Session.open("shopper's android-14-pixel", appium.url, caps)
+
+    message = str(caught.value)
+    assert message.startswith(
+        "shopper's android-14-pixel: Appium refused a new UiAutomator2 session: "
+        "Could not find a driver for automationName 'UiAutomator2'"
+    )
+    assert message.endswith("matches the profile's appium: capabilities")
+
+
+def test_no_server_at_the_url_is_unreachable_not_a_hang() -> None:
+    caps = fake_capabilities("http://127.0.0.1:9/_harness", phone_id="phone-1")
+
+    with pytest.raises(AppiumUnreachable, match="no Appium server answers"):
+        Session.open("phone", "http://127.0.0.1:9", caps)
+
+
+def test_setup_defaults_to_real_devices() -> None:
+    assert AppiumSetup("http://127.0.0.1:4723").device == "real"
+
+
+# -- scenarios through Appium on emulated phones (harnessfake) --------------------
+
+
+def scenarios_of(file: str) -> dict[str, Scenario]:
+    return {s.name: s for s in collect(ROOT / "scenarios" / file)}
+
+
+CART = scenarios_of("cart_recovery.py")
+OUTCOMES = scenarios_of("push_outcomes.py")
+
+
+def play(
+    appium: AppiumServer, scenario: Scenario, profile: str, tmp_path: Path
+) -> World:
+    """Play ``scenario`` on ``profile`` with its phones behind harnessfake."""
+    setup = AppiumSetup(appium.url, device="harnessfake", screenshots=tmp_path)
+    with World(PROFILES[profile], APP, root=ROOT, appium=setup) as world:
+        scenario.func(world)
+        assert world.appium is not None
+        assert all(p.dialect == "fake" for p in world.appium.phones)
+        return world
+
+
+@needs_node
+@pytest.mark.parametrize("profile", ["android-14-pixel", "ios-17-iphone"])
+def test_seed_journey_passes_with_the_app_leg_through_appium(
+    appium: AppiumServer, profile: str, tmp_path: Path
+) -> None:
+    world = play(appium, CART["anonymous_web_cart_reaches_the_app"], profile, tmp_path)
+
+    [shopper] = world._shoppers.values()
+    [browser, phone] = world._devices[shopper.role]
+    assert isinstance(phone, AppiumPhone)
+    assert type(browser).__name__ == "ChromiumBrowser"  # the real browser leg
+    assert "appium" in world.timeline(shopper)
+
+
+@needs_node
+@pytest.mark.parametrize(
+    "name",
+    [
+        "push_is_shown_and_counted",
+        "notifications_turned_off_in_settings_drop_the_push",
+        "uninstalled_app_never_sees_the_push",
+    ],
+)
+def test_push_outcome_scenarios_pass_through_appium(
+    appium: AppiumServer, name: str, tmp_path: Path
+) -> None:
+    play(appium, OUTCOMES[name], "android-14-pixel", tmp_path)
+
+
+@needs_node
+def test_a_failed_expectation_through_appium_still_fails(
+    appium: AppiumServer, tmp_path: Path
+) -> None:
+    # Without the install referrer the web cart never reaches the app's person.
+    def forgetful(world: World) -> None:
+        shopper = world.shopper()
+        phone = world.device(shopper)
+        phone.install(world.app)
+        phone.launch()
+        phone.log_in(shopper)
+        phone.background()
+        world.advance(minutes=45)
+        world.expect.push_shown(phone, shopper)
+
+    setup = AppiumSetup(appium.url, device="harnessfake")
+    with (
+        World(PROFILES["android-14-pixel"], APP, root=ROOT, appium=setup) as world,
+        pytest.raises(ExpectationFailed, match="should have shown a push"),
+    ):
+        forgetful(world)
+
+
+@needs_node
+def test_ios_clear_data_through_appium_is_unsupported_with_the_reason(
+    appium: AppiumServer,
+) -> None:
+    setup = AppiumSetup(appium.url, device="harnessfake")
+    with World(PROFILES["ios-17-iphone"], APP, root=ROOT, appium=setup) as world:
+        phone = world.device(world.shopper())
+        assert isinstance(phone, AppiumPhone)
+        phone.install(world.app)
+        with pytest.raises(Unsupported, match="no Clear data for an app"):
+            phone.clear_data()
+        # The driver's own refusal (the control API's 422) is Unsupported too.
+        with pytest.raises(Unsupported, match="iOS has no Clear data"):
+            phone.session.mobile("clearApp", {"appId": APP.bundle_id})
+
+
+@needs_node
+def test_an_appium_refusal_names_the_phone_and_the_command(
+    appium: AppiumServer,
+) -> None:
+    setup = AppiumSetup(appium.url, device="harnessfake")
+    with World(PROFILES["android-14-pixel"], APP, root=ROOT, appium=setup) as world:
+        phone = world.device(world.shopper())
+        assert isinstance(phone, AppiumPhone)
+        with pytest.raises(AppiumError) as caught:
+            phone.session.mobile("activateApp", {"appId": APP.bundle_id})
+
+    message = str(caught.value)
+    assert message.startswith(
+        "shopper's android-14-pixel: Appium refused mobile: activateApp: "
+    )
+    assert "install the app first" in message
+
+
+@needs_node
+def test_a_failed_cell_saves_the_phones_screens(
+    appium: AppiumServer, tmp_path: Path
+) -> None:
+    setup = AppiumSetup(appium.url, device="harnessfake")
+    with World(PROFILES["android-14-pixel"], APP, root=ROOT, appium=setup) as world:
+        world.device(world.shopper())
+        saved = world.screenshots(tmp_path / "shots")
+
+    assert [p.name for p in saved] == ["shopper_s_android-14-pixel.png"]
+    assert saved[0].read_bytes()[:4] == b"\x89PNG"
+
+
+SCENARIOS = """
+from harness import World, scenario
+
+
+@scenario(needs=["receives_push"])
+def shipped_push_is_shown(world: World) -> None:
+    shopper = world.shopper()
+    phone = world.device(shopper)
+    phone.install(world.app)
+    phone.launch()
+    phone.log_in(shopper)
+    phone.background()
+    delivery = world.send_push(shopper, "order-shipped", data={"order_number": "1"})
+    world.expect.push_outcome(phone, shopper, "shown", delivery_id=delivery)
+
+
+@scenario(needs=["native_app"])
+def asks_provisionally(world: World) -> None:
+    phone = world.device(world.shopper())
+    phone.install(world.app)
+    phone.launch()
+    phone.request_permission(provisional=True)
+"""
+
+
+@needs_node
+def test_harness_run_through_local_appium_end_to_end(tmp_path: Path) -> None:
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    (folder / "through_appium.py").write_text(SCENARIOS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    argv = [
+        *("run", "--appium", "local", "--appium-device", "harnessfake"),
+        *("--scenarios", str(folder), "--profiles", "android-14-pixel,ios-17-iphone"),
+        *("--junit", str(tmp_path / "junit.xml"), "-p", "no:cacheprovider"),
+    ]
+    code = "import sys; from harness.cli import main; sys.exit(main())"
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    out = done.stdout
+    assert done.returncode == 0, out[-3000:] + done.stderr[-2000:]
+    assert "phones through Appium (harnessfake)" in out
+    assert "harness: Appium at http://127.0.0.1:" in out
+    assert "2 scenarios x 2 profiles: 2 pass, 0 FAIL, 2 skip" in out
+    assert "provisional authorization is asked for by the app's build" in out
