@@ -215,6 +215,65 @@ def test_fault_restore_keeps_cached_token_reports_the_old_phones_token(
     assert outcome_of(old, delivery) is Outcome.SHOWN
 
 
+def devices_of(world: World, role: str) -> list[str]:
+    person = world.profile_of(world.shopper(role))
+    assert person is not None
+    return [d.token for d in world.workspace.devices.of(person)]
+
+
+@pytest.mark.parametrize("profile", PHONES)
+def test_a_restored_twin_logging_in_as_another_takes_the_cached_token_along(
+    make_world: MakeWorld, profile: str
+) -> None:
+    # The real SDKs send the stored token on identify; after a restore it is
+    # the backed-up phone's, so that phone's pushes go to the other person
+    # until its next launch registers it again (docs/fuzz.md, Restored twins).
+    world = make_world(profile)
+    old = world.device(world.shopper())
+    assert isinstance(old, EmulatedPhone)
+    old.install(world.app)
+    old.launch()
+    old.background()
+    twin = new_phone(world)
+    twin.restore_from(old)
+    old.launch()
+    old.log_in(world.shopper())
+    old.background()
+    world.shopper("bob")
+    twin.go_offline()
+    twin.launch()
+    twin.log_in(world.shopper("bob"))
+
+    twin.go_online()
+    world.advance(minutes=1)
+
+    assert old.token not in devices_of(world, "shopper")
+    assert old.token not in devices_of(world, "bob")  # deleted by the twin
+    assert twin.token in devices_of(world, "bob")
+    old.swipe_away()
+    old.launch()  # each launch registers the token again
+    world.advance(minutes=1)
+    assert old.token in devices_of(world, "shopper")
+
+
+@pytest.mark.parametrize("profile", PHONES)
+def test_a_logout_while_anonymous_takes_the_device_off_the_anonymous_profile(
+    make_world: MakeWorld, profile: str
+) -> None:
+    world = make_world(profile)
+    phone = world.device(world.shopper())
+    assert isinstance(phone, EmulatedPhone)
+    phone.install(world.app)
+    phone.launch()
+    world.advance(minutes=1)
+    assert phone.token in world.workspace.devices.by_token
+
+    phone.log_out()
+    world.advance(minutes=1)
+
+    assert phone.token not in world.workspace.devices.by_token
+
+
 def test_restore_keeps_the_notification_permission(make_world: MakeWorld) -> None:
     world = make_world("android-14-pixel")
     old = ready(world)
