@@ -20,6 +20,7 @@ from typing import Any, get_args
 import pytest
 
 from .apps import load_apps
+from .bench.command import add_bench_parser
 from .campaigns import Campaign
 from .campaigns.broadcast import load_broadcasts
 from .checklist import SUITES
@@ -240,6 +241,7 @@ def _parser() -> argparse.ArgumentParser:
     _serve_parser(commands)
     _inspect_parser(commands)
     add_fuzz_parser(commands)
+    add_bench_parser(commands)
     return parser
 
 

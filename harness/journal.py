@@ -16,7 +16,7 @@ from datetime import datetime
 LAYERS = ("app", "sdk", "workspace", "campaign", "provider", "phone", "browser")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One thing that happened, stamped with the clock and its subjects."""
 

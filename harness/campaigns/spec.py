@@ -18,10 +18,11 @@ Templates are Liquid, rendered with ``event`` (the trigger's properties) and
 from __future__ import annotations
 
 import difflib
+import functools
 from datetime import timedelta
 from typing import Annotated, Any
 
-from liquid import Environment
+from liquid import BoundTemplate, Environment
 from liquid.exceptions import LiquidError
 from pydantic import (
     AfterValidator,
@@ -137,4 +138,10 @@ class Campaign(_Strict):
 
 def render(template: str, **context: Any) -> str:
     """Render a Liquid template with the journey's context."""
-    return TEMPLATES.from_string(template).render(**context)
+    return _parsed(template).render(**context)
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(template: str) -> BoundTemplate:
+    """Parse a template once: every send of a message renders the same few."""
+    return TEMPLATES.from_string(template)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import re
 import zlib
-from typing import NoReturn
+from collections.abc import Iterable
+from typing import NoReturn, cast
 
 from harness.errors import HarnessError
 
@@ -28,6 +29,8 @@ class NotJson(HarnessError, ValueError):
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A \\u escape of a surrogate code point, the only way one reaches the text.
+_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def load_json(body: bytes) -> object:
@@ -38,12 +41,18 @@ def load_json(body: bytes) -> object:
     holding an unpaired surrogate escape such as ``"\\ud800"``.
     """
     try:
-        document = json.loads(body.decode("utf-8"), parse_constant=_constant)
+        text = body.decode("utf-8")
+        document = json.loads(text, parse_constant=_constant)
     except RecursionError:
         raise NotJson(f"it nests too deeply, past {MAX_DEPTH} levels") from None
     except ValueError as error:
         raise NotJson(str(error)) from None
-    _check(document)
+    # Strict UTF-8 never decodes a surrogate, so only an escape can make one;
+    # fewer brackets than the limit cannot nest past it. Most bodies skip both.
+    if _ESCAPE.search(text):
+        _check_strings(document)
+    if text.count("{") + text.count("[") > MAX_DEPTH:
+        _check_depth(document)
     return document
 
 
@@ -51,20 +60,35 @@ def _constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def _check(document: object) -> None:
-    stack = [(document, 1)]
+def _check_strings(document: object) -> None:
+    stack = [document]
     while stack:
-        value, depth = stack.pop()
+        value = stack.pop()
         if isinstance(value, str) and _SURROGATE.search(value):
             raise NotJson(
                 f"the string {value[:24]!r} holds an unpaired UTF-16 surrogate, "
                 "which UTF-8 text cannot carry"
             )
-        if isinstance(value, dict | list):
-            if depth > MAX_DEPTH:
-                raise NotJson(f"it nests too deeply, past {MAX_DEPTH} levels")
-            items = [*value, *value.values()] if isinstance(value, dict) else value
-            stack.extend((item, depth + 1) for item in items)
+        if isinstance(value, dict):
+            stack.extend(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+
+
+def _check_depth(document: object) -> None:
+    # json.loads makes plain dicts and lists, so exact type tests suffice.
+    if type(document) is not dict and type(document) is not list:
+        return
+    stack: list[tuple[object, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        items = value.values() if type(value) is dict else value
+        for item in cast(Iterable[object], items):
+            if type(item) is dict or type(item) is list:
+                if depth >= MAX_DEPTH:
+                    raise NotJson(f"it nests too deeply, past {MAX_DEPTH} levels")
+                stack.append((item, depth + 1))
 
 
 class NotGzip(HarnessError, ValueError):

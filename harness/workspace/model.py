@@ -22,6 +22,7 @@ their rules live in :mod:`.people`, :mod:`.events`, :mod:`.merge`,
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -222,14 +223,17 @@ class Workspace(Identities):
         if command is not None:
             self._user_event(call, command)
             return
+        # Names and anonymous ids repeat across millions of stored events; each
+        # came out of its own JSON body as a new string, so keep one copy.
+        anonymous_id = caller.anonymous_id
         event = Event(
-            call.name,
-            call.kind,
+            sys.intern(call.name),
+            sys.intern(call.kind),
             caller.timestamp,
             self.clock.now(),
             dict(call.properties),
             person.cio_id if person else None,
-            caller.anonymous_id,
+            sys.intern(anonymous_id) if anonymous_id else None,
             caller.message_id,
         )
         if person is None and caller.anonymous_id is None:
@@ -337,6 +341,8 @@ class Workspace(Identities):
     ) -> None:
         device = caller.context.get("device", {})
         token = device.get("token") if isinstance(device, dict) else None
+        if isinstance(token, str):
+            token = sys.intern(token)  # one copy per device, not per entry
         self.journal.record(
             Entry(
                 self.clock.now(),

@@ -35,6 +35,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -49,6 +50,7 @@ PROVIDER_TOKEN_LIFETIME = timedelta(hours=1)
 PROVIDER_TOKEN_SKEW = timedelta(minutes=5)
 TOKEN_UPDATE_INTERVAL = timedelta(minutes=20)
 MAX_CONNECTIONS = 1024
+VERIFIED_KEPT = 256  # verified tokens remembered, so a repeat skips ES256
 # Time claims are checked against the harness clock, never the wall clock.
 _UNTIMED: jwt.types.Options = {
     "verify_exp": False,
@@ -87,6 +89,9 @@ class Authenticator:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._keys: dict[str, Key] = {}
+        # Tokens already verified, with the key they verified against: a client
+        # signs one token an hour and sends it with every push.
+        self._verified: dict[str, tuple[Key, dict[str, Any]]] = {}
         self._connections: OrderedDict[str, _Connection] = OrderedDict()
 
     def register(
@@ -157,6 +162,15 @@ class Authenticator:
         self._connections.clear()
 
     def _verify(self, token: str) -> tuple[Key, object]:
+        cached = self._verified.get(token)
+        if cached is not None and self._keys.get(cached[0].key_id) is cached[0]:
+            key, claims = cached  # the same bytes against the same key verify again
+        else:
+            key, claims = self._verify_signature(token)
+        self._check_issued(claims["iat"])
+        return key, claims["iat"]
+
+    def _verify_signature(self, token: str) -> tuple[Key, dict[str, Any]]:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             key = self._keys[str(kid)]
@@ -175,8 +189,10 @@ class Authenticator:
                 f"the token's iss {claims.get('iss')!r} is not team {key.team_id} "
                 f"that owns key {key.key_id}.",
             )
-        self._check_issued(claims["iat"])
-        return key, claims["iat"]
+        if len(self._verified) >= VERIFIED_KEPT:
+            self._verified.clear()
+        self._verified[token] = (key, claims)
+        return key, claims
 
     def _check_issued(self, iat: object) -> None:
         issued = _numbers.seconds(iat)
