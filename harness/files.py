@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Protocol, TypeVar, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, PlainSerializer, ValidationError
@@ -117,7 +117,14 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+# libyaml's parser where PyYAML was built with it: fixtures load on every World.
+if TYPE_CHECKING:
+    _SafeLoader = yaml.SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeLoader):
     """YAML's safe loader, refusing a key repeated in one mapping.
 
     PyYAML keeps the last of repeated keys, so a typo'd duplicate would hide
@@ -335,6 +342,8 @@ def _nested_section(annotation: Any, depth: int = 0) -> type[BaseModel] | None:
 
 
 def _yaml_message(error: yaml.YAMLError) -> str:
+    if "nesting depth" in str(getattr(error, "problem", "")):
+        return "nests too deeply to read; flatten the YAML"  # libyaml's limit
     if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
         mark = error.problem_mark
         context = ""
