@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -17,6 +18,11 @@ from harness.workspace import Workspace
 from harness.world import World
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Skip reasons of the real-client tests (Appium, Chromium, the Grid) when a
+# machine lacks their pieces. Locally that is a skip; under CI (CI set), whose
+# set-up installs them, it is a failure, so a green CI run never hides them.
+REAL_CLIENT_SKIPS = ("npm ci", "chromium", "java", "Node is not installed")
 
 MakeWorld = Callable[..., World]
 
@@ -79,3 +85,21 @@ def clock() -> Clock:
 def workspace(clock: Clock) -> Workspace:
     """An empty workspace on ``clock``, with no campaigns."""
     return Workspace("test", clock, Ids(0).child("workspace"), Journal())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Iterator[None]:
+    """Under CI, fail a real-client test that skipped for a missing piece."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if not (os.environ.get("CI") and report.skipped):
+        return
+    reason = str(report.longrepr[-1] if isinstance(report.longrepr, tuple) else "")
+    if any(key.lower() in reason.lower() for key in REAL_CLIENT_SKIPS):
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{item.nodeid} skipped under CI ({reason}); CI's set-up installs "
+            "Chromium, Java and node/ (npm ci), so a missing piece is a failure"
+        )
