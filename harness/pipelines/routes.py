@@ -83,7 +83,7 @@ def _call(directory: Directory, kind: str, request: Request, raw: bytes) -> Repl
     if workspace is None:
         return _error(401, NO_KEY)
     try:
-        parsed = wire.items(kind, body, workspace.clock.now())
+        parsed = wire.items(kind, body, workspace.clock.now(), size)
     except wire.WireError as error:
         return _refuse(workspace, kind, str(error), strict)
     problems = [item.problem for item in parsed if item.problem]

@@ -120,14 +120,19 @@ def write_key(authorization: str | None, body: dict[str, Any]) -> str | None:
     return key if isinstance(key, str) and key else None
 
 
-def items(kind: str, body: dict[str, Any], now: datetime) -> list[Item]:
+def items(
+    kind: str, body: dict[str, Any], now: datetime, size: int | None = None
+) -> list[Item]:
     """Parse a request of ``kind`` (a type, or ``batch``) into its items.
 
     ``now`` is when the request arrived (receivedAt); each call's timestamp is
-    corrected by its own ``sentAt``, or else the batch's.
+    corrected by its own ``sentAt``, or else the batch's. ``size`` is the
+    decoded body's length: within the per-call limit, no call in it can pass
+    the limit, so none is measured.
     """
+    measure = size is None or size > REQUEST_LIMIT
     if kind != "batch":
-        return [_item(None, kind, body, now, None)]
+        return [_item(None, kind, body, now, None, measure)]
     batch = body.get("batch")
     if not isinstance(batch, list):
         raise WireError('batch requests need "batch": a list of calls')
@@ -137,14 +142,20 @@ def items(kind: str, body: dict[str, Any], now: datetime) -> list[Item]:
         if not isinstance(entry, dict):
             parsed.append(Item(index, None, f"batch[{index}] is not an object", 0))
             continue
-        parsed.append(_item(index, str(entry.get("type", "")), entry, now, sent_at))
+        kind = str(entry.get("type", ""))
+        parsed.append(_item(index, kind, entry, now, sent_at, measure))
     return parsed
 
 
 def _item(
-    index: int | None, kind: str, data: dict[str, Any], now: datetime, sent_at: Any
+    index: int | None,
+    kind: str,
+    data: dict[str, Any],
+    now: datetime,
+    sent_at: Any,
+    measure: bool = True,
 ) -> Item:
-    size = len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
+    size = _size(data) if measure else 0
     where = "" if index is None else f"batch[{index}]: "
     try:
         if size > REQUEST_LIMIT:
@@ -266,3 +277,7 @@ def settings_body(write_key: str, api_host: str) -> dict[str, Any]:
         "plan": {"track": {"__default": {"enabled": True}}},
         "edgeFunction": {},
     }
+
+
+def _size(data: dict[str, Any]) -> int:
+    return len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
