@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from faker import Faker
+from faker import Generator
+from faker.providers.person.en_US import Provider as PersonProvider
 from pydantic import BaseModel, ConfigDict
 
 from .errors import UnknownName
@@ -27,9 +28,11 @@ class Shopper:
     @classmethod
     def generate(cls, role: str, ids: Ids) -> Shopper:
         """Make a shopper whose details follow from the run's seed."""
-        fake = Faker("en_US")
-        fake.seed_instance(ids.child(f"shopper/{role}").hex(8))
-        first, last = fake.first_name(), fake.last_name()
+        # Only the person provider: a whole Faker loads two dozen (0.7 ms).
+        generator = Generator()
+        generator.seed_instance(ids.child(f"shopper/{role}").hex(8))
+        names = PersonProvider(generator)
+        first, last = names.first_name(), names.last_name()
         user_id = f"u-{ids.child(f'uid/{role}').hex(6)}"
         email = f"{first}.{last}.{user_id[2:6]}@example.com".lower()
         return cls(role, user_id, email, first, last)
