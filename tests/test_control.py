@@ -227,6 +227,67 @@ def test_reset_empties_workspaces_but_keeps_their_credentials(
     assert [p.id for p in emulator.people("default")] == ["u-2"]
 
 
+@pytest.mark.parametrize(
+    ("body", "code", "says"),
+    [
+        (b'{"workspace": "w3"}', "invalid_request", "takes no fields, so 'workspace'"),
+        (b"[1]", "bad_json", "not an object"),
+        (b'"default"', "bad_json", "not an object"),
+    ],
+)
+def test_a_reset_with_a_body_it_does_not_take_is_refused_and_resets_nothing(
+    http: httpx.Client, emulator: Emulator, body: bytes, code: str, says: str
+) -> None:
+    send(http, key(emulator), {"type": "identify", "userId": "u-1"})
+
+    status, answered, message = error_of(http.post(f"{BASE}/reset", content=body))
+
+    assert (status, answered) == (400, code)
+    assert says in message
+    assert [p.id for p in emulator.people("default")] == ["u-1"]
+
+
+@pytest.mark.parametrize("body", [b"", b"{}"])
+def test_a_reset_with_no_body_or_an_empty_object_resets_everything(
+    http: httpx.Client, emulator: Emulator, body: bytes
+) -> None:
+    send(http, key(emulator), {"type": "identify", "userId": "u-1"})
+
+    response = http.post(f"{BASE}/reset", content=body)
+
+    assert response.status_code == 200
+    assert emulator.people("default") == []
+
+
+def test_the_documented_reset_body_agrees_with_the_route(http: httpx.Client) -> None:
+    schema = jsonschema.Draft202012Validator(body_schema(http, "/reset"))
+
+    assert schema.is_valid({}) and not schema.is_valid({"workspace": "w3"})
+
+
+def test_a_workspace_with_an_unknown_field_is_refused_and_not_made(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    response = http.post(f"{BASE}/workspaces", json={"name": "w9", "extra": 1})
+
+    status, code, message = error_of(response)
+    assert (status, code) == (400, "invalid_request")
+    assert "'extra' is not one of them" in message and '"ios_topic"' in message
+    assert "w9" not in emulator.workspaces
+
+
+def test_a_workspace_topic_that_is_not_unicode_text_is_refused(
+    http: httpx.Client, emulator: Emulator
+) -> None:
+    body = b'{"name": "w9", "ios_topic": "com.\\ud800"}'
+
+    status, code, message = error_of(http.post(f"{BASE}/workspaces", content=body))
+
+    assert (status, code) == (400, "invalid_request")
+    assert '"ios_topic" is not valid Unicode text' in message
+    assert "w9" not in emulator.workspaces
+
+
 def test_reset_keeps_campaigns_running_for_new_triggers(
     http: httpx.Client, emulator: Emulator
 ) -> None:
@@ -693,8 +754,30 @@ def test_an_unknown_control_path_is_404_naming_the_nearest_routes(
     assert "nearest routes:" in message
 
 
-def test_a_wrong_method_is_405_method_not_allowed(http: httpx.Client) -> None:
-    assert error_of(http.get(f"{BASE}/reset"))[:2] == (405, "method_not_allowed")
+def test_a_wrong_method_is_405_naming_the_methods_the_route_takes(
+    http: httpx.Client,
+) -> None:
+    response = http.get(f"{BASE}/reset")
+
+    status, code, message = error_of(response)
+    assert (status, code) == (405, "method_not_allowed")
+    assert response.headers["allow"] == "POST"
+    assert "the route /_harness/reset exists but takes POST, not GET" in message
+    assert "matches no control route" not in message
+
+
+def test_a_route_with_two_methods_allows_both(http: httpx.Client) -> None:
+    response = http.delete(f"{BASE}/workspaces")
+
+    assert response.headers["allow"] == "GET, POST"
+    assert "takes GET or POST" in error_of(response)[2]
+
+
+def test_a_long_path_is_cut_short_in_the_answer(http: httpx.Client) -> None:
+    status, code, message = error_of(http.get(f"{BASE}/{'p' * 5000}"))
+
+    assert (status, code) == (404, "no_route")
+    assert "(5010 characters)" in message and len(message) < 800
 
 
 def test_with_a_token_every_route_wants_it_as_bearer(emulator: Emulator) -> None:

@@ -8,6 +8,7 @@ device: the lifecycle helpers, ``mobile:`` calls and the shop UI's locators.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -19,7 +20,11 @@ import pytest
 from appium import webdriver
 from appium.options.common import AppiumOptions
 from appium.webdriver.common.appiumby import AppiumBy
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import (
+    InvalidArgumentException,
+    InvalidElementStateException,
+    WebDriverException,
+)
 
 from harness.drivers.appium_server import AppiumServer, NodeMissing, node_home
 from harness.people import load_catalog
@@ -83,7 +88,8 @@ def session(server: Server, appium: AppiumServer) -> Iterator[Callable[..., Driv
 
     yield open_session
     for driver in opened:
-        driver.quit()
+        with contextlib.suppress(WebDriverException):  # a test may have quit it
+            driver.quit()
 
 
 def phone_of(driver: Driver) -> str:
@@ -347,3 +353,130 @@ def test_the_cart_buttons_send_the_typed_quantity(
     events = server.emulator.workspaces["default"].workspace.events
     checkout = [e.properties for e in events if e.name == "checkout_started"]
     assert [(p["sku"], p["qty"]) for p in checkout] == [("JKT-RAIN-M", 3)]
+
+
+# -- capabilities, arguments and the control API's refusals ----------------------------
+
+
+def test_an_empty_workspace_capability_refuses_the_session_naming_it(
+    session: Callable[..., Driver], control_api: ControlClient
+) -> None:
+    before = len(control_api.phones())
+
+    message = error_of(lambda: session(**{"harness:workspace": ""}))
+
+    assert 'the harness:workspace capability is ""' in message
+    assert "a workspace name, such as default" in message
+    assert len(control_api.phones()) == before
+
+
+def test_a_keep_phone_capability_that_is_not_a_boolean_refuses_the_session(
+    session: Callable[..., Driver],
+) -> None:
+    message = error_of(lambda: session(**{"harness:keepPhone": "yes"}))
+
+    assert 'the harness:keepPhone capability is "yes"' in message
+
+
+def test_harness_action_with_fields_that_are_not_an_object_names_fields(
+    session: Callable[..., Driver],
+) -> None:
+    driver = session()
+
+    with pytest.raises(InvalidArgumentException) as raised:
+        driver.execute_script("harness: action", {"name": "log_in", "fields": "x"})
+
+    assert 'harness: action\'s "fields" is an object' in str(raised.value.msg)
+
+
+def test_install_app_with_an_object_names_app(session: Callable[..., Driver]) -> None:
+    driver = session()
+
+    with pytest.raises(InvalidArgumentException) as raised:
+        driver.execute_script("mobile: installApp", {"app": {"name": "reference"}})
+
+    message = str(raised.value.msg)
+    assert 'mobile: installApp needs "app", a string' in message
+    assert '{"name":"reference"}' in message
+
+
+def test_get_permissions_with_an_unknown_type_lists_the_types(
+    session: Callable[..., Driver],
+) -> None:
+    driver = session()
+
+    message = error_of(
+        lambda: driver.execute_script("mobile: getPermissions", {"type": "all"})
+    )
+
+    assert 'takes "type" granted, denied, requested' in message
+    assert '"all"' in message
+
+
+def test_a_phone_in_the_wrong_state_is_an_invalid_element_state_error(
+    session: Callable[..., Driver],
+) -> None:
+    driver = session()
+
+    with pytest.raises(InvalidElementStateException) as raised:
+        driver.activate_app(BUNDLE)
+
+    assert "409 not_installed" in str(raised.value.msg)
+
+
+def test_a_wrong_control_token_says_so_naming_the_capability(
+    appium: AppiumServer, root: Path, tmp_path: Path
+) -> None:
+    options = project_options(root, port=0, http_port=0, state=tmp_path, token="s3")
+    with Server(options) as guarded:
+        caps = AppiumOptions().load_capabilities(
+            {
+                "platformName": "Fake",
+                "appium:automationName": "HarnessFake",
+                "harness:controlUrl": f"{guarded.http_url}/_harness",
+                "harness:controlToken": "wrong",
+                "harness:deviceProfile": "ios-17-iphone",
+            }
+        )
+
+        message = error_of(lambda: webdriver.Remote(appium.url, options=caps))
+
+    assert "the control token is missing or wrong" in message
+    assert "harness:controlToken" in message and "401 unauthorized" in message
+
+
+# -- ending a session ------------------------------------------------------------------
+
+
+def test_ending_a_session_takes_the_phone_it_made_off_the_rack(
+    session: Callable[..., Driver], control_api: ControlClient
+) -> None:
+    driver = session()
+    phone = phone_of(driver)
+
+    driver.quit()
+
+    assert phone not in [p["id"] for p in control_api.phones()]
+
+
+def test_keep_phone_keeps_the_phone_on_the_rack_after_the_session(
+    session: Callable[..., Driver], control_api: ControlClient
+) -> None:
+    driver = session(**{"harness:keepPhone": True})
+    driver.install_app("reference")
+    phone = phone_of(driver)
+
+    driver.quit()
+
+    assert control_api.phone(phone)["app"] == "reference"
+
+
+def test_ending_a_session_that_attached_leaves_the_phone(
+    session: Callable[..., Driver], control_api: ControlClient
+) -> None:
+    phone = control_api.create_phone("android-14-pixel")["id"]
+    driver = session(**{"harness:phoneId": phone})
+
+    driver.quit()
+
+    assert control_api.phone(phone)["id"] == phone

@@ -512,6 +512,447 @@ def test_phone_commands_replay_after_a_restart_with_state(
         assert client.devices() == devices
 
 
+# -- bodies the rack refuses before anything changes ------------------------------
+
+SURROGATE = "\\ud800"  # a lone surrogate as the JSON escape a client sends
+
+
+def raw(control_api: ControlClient, path: str, body: str) -> httpx.Response:
+    """POST ``body`` as it is, bytes a JSON encoder would never make."""
+    headers = {"content-type": "application/json"}
+    return control_api.http.post(path, content=body.encode(), headers=headers)
+
+
+def error_of(response: httpx.Response) -> tuple[int, str, str]:
+    error = response.json()["error"]
+    return response.status_code, str(error["code"]), str(error["message"])
+
+
+@pytest.mark.parametrize(
+    ("command", "body", "named"),
+    [
+        ("deeplink", f'{{"url": "shop://{SURROGATE}"}}', 'deeplink: "url"'),
+        (
+            "actions/log_in",
+            f'{{"email": "a{SURROGATE}@example.com"}}',
+            'log_in: "email"',
+        ),
+        (
+            "push",
+            f'{{"payload": {{"aps": {{"alert": "{SURROGATE}"}}}}}}',
+            'push: "payload.aps.alert"',
+        ),
+        (
+            "push",
+            f'{{"payload": {{"aps": {{}}, "{SURROGATE}": 1}}}}',
+            'push: "payload.\\ud800"',
+        ),
+    ],
+)
+def test_a_lone_surrogate_in_any_field_is_refused_naming_it_and_nothing_is_kept(
+    control_api: ControlClient, workspace: str, command: str, body: str, named: str
+) -> None:
+    phone = ready(control_api, workspace, "ios-17-iphone")
+    before = control_api.phone(phone)
+
+    response = raw(control_api, f"/phones/{phone}/{command}", body)
+
+    status, code, message = error_of(response)
+    assert (status, code) == (400, "invalid_request")
+    assert message.startswith(f"{named} is not valid Unicode text")
+    assert control_api.phone(phone) == before
+    assert control_api.http.get("/phones").status_code == 200
+
+
+def test_a_phone_named_with_a_lone_surrogate_is_refused_and_listing_still_works(
+    control_api: ControlClient, workspace: str
+) -> None:
+    body = f'{{"profile": "ios-17-iphone", "workspace": "{workspace}", '
+    body += f'"name": "Ada{SURROGATE}"}}'
+
+    response = raw(control_api, "/phones", body)
+
+    status, code, message = error_of(response)
+    assert (status, code) == (400, "invalid_request")
+    assert '"name" is not valid Unicode text' in message
+    assert control_api.phones(workspace) == []
+    assert control_api.http.get("/phones").status_code == 200
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_a_number_that_is_not_finite_is_refused_naming_the_field(
+    control_api: ControlClient, workspace: str, number: str
+) -> None:
+    phone = ready(control_api, workspace, "android-14-pixel")
+
+    response = raw(
+        control_api, f"/phones/{phone}/background", f'{{"seconds": {number}}}'
+    )
+
+    status, code, message = error_of(response)
+    assert (status, code) == (400, "invalid_request")
+    assert 'background: "seconds"' in message and "not a finite number" in message
+    assert control_api.phone(phone)["app_state"] == 4
+
+
+@pytest.mark.parametrize("url", ["http://[", "cart", "//shop/cart"])
+def test_a_deep_link_that_is_not_a_url_is_refused_before_the_app_is_launched(
+    control_api: ControlClient, workspace: str, url: str
+) -> None:
+    phone = ready(control_api, workspace, "ios-17-iphone")
+    control_api.phone_command(phone, "background", seconds=-1)
+
+    error = refusal(control_api.phone_command, phone, "deeplink", url=url)
+
+    assert (error.status, error.code) == (400, "invalid_request")
+    assert "is not a URL the phone can open" in str(error)
+    after = control_api.phone(phone)
+    assert (after["app_state"], after["opened_links"]) == (3, [])
+
+
+@pytest.mark.parametrize("email", ["   ", "ada.example.com", "ada@", "a b@example.com"])
+@pytest.mark.parametrize("action", ["log_in", "create_account", "open_order_tracking"])
+def test_an_email_without_a_name_an_at_and_a_domain_is_refused(
+    control_api: ControlClient, workspace: str, action: str, email: str
+) -> None:
+    phone = ready(control_api, workspace, "android-14-pixel")
+
+    error = refusal(control_api.phone_action, phone, action, email=email)
+
+    assert (error.status, error.code) == (400, "invalid_request")
+    assert f'{action}: "email"' in str(error)
+    assert "is not an email address" in str(error) and "ada@example.com" in str(error)
+    assert control_api.people(workspace) == []
+
+
+def test_an_email_with_spaces_around_it_signs_in_as_the_trimmed_address(
+    control_api: ControlClient, workspace: str
+) -> None:
+    phone = ready(control_api, workspace, "android-14-pixel")
+
+    control_api.phone_action(phone, "log_in", email="  trim@example.com ")
+
+    [person] = [p for p in control_api.people(workspace) if p["id"]]
+    assert person["id"] == shopper_for("trim@example.com").user_id
+
+
+# -- installs ----------------------------------------------------------------------
+
+
+def test_installing_an_older_build_over_the_app_is_a_version_downgrade(
+    control_api: ControlClient, workspace: str
+) -> None:
+    phone = ready(control_api, workspace, "android-14-pixel")
+
+    error = refusal(control_api.phone_command, phone, "install", app="legacy-sdk")
+
+    assert (error.status, error.code) == (409, "version_downgrade")
+    assert "INSTALL_FAILED_VERSION_DOWNGRADE" in str(error)
+    assert "Uninstall first" in str(error)
+    assert control_api.phone(phone)["app"] == "reference"
+
+
+def test_installing_the_same_build_again_says_it_was_installed_already(
+    control_api: ControlClient, workspace: str
+) -> None:
+    phone = control_api.create_phone("ios-17-iphone", workspace=workspace)["id"]
+
+    first = control_api.phone_command(phone, "install", app="reference")
+    again = control_api.phone_command(phone, "install", app="reference")
+
+    assert (first["already_installed"], again["already_installed"]) == (False, True)
+    assert again["installs"] == 1
+    journal = control_api.snapshot()["workspaces"][workspace]["journal"]
+    said = [e["text"] for e in journal if e["device"] == again["name"]]
+    assert f"{again['name']}: reference build 240 is installed already" in said[-1]
+    assert control_api.phone_command(phone, "launch")["app_state"] == 4
+
+
+def test_a_newer_build_over_an_older_one_is_an_update_in_place(
+    control_api: ControlClient, workspace: str
+) -> None:
+    phone = control_api.create_phone("android-14-pixel", workspace=workspace)["id"]
+
+    control_api.phone_command(phone, "install", app="legacy-sdk")
+    updated = control_api.phone_command(phone, "install", app="reference")
+
+    assert (updated["app"], updated["already_installed"]) == ("reference", False)
+    assert updated["installs"] == 1  # an update in place, not a new install
+
+
+def test_another_profile_of_the_same_build_is_refused_as_changing_nothing(
+    control_api: ControlClient, workspace: str
+) -> None:
+    phone = ready(control_api, workspace, "android-14-pixel")
+
+    error = refusal(control_api.phone_command, phone, "install", app="never-asks")
+
+    assert (error.status, error.code) == (409, "conflict")
+    assert "the same build" in str(error)
+
+
+# -- push payloads -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "payload", [{"alert": "hi"}, {"aps": "hi"}, {"data": {"title": "t"}}]
+)
+def test_an_ios_payload_without_an_aps_object_is_refused_as_simctl_would(
+    control_api: ControlClient, workspace: str, payload: dict[str, Any]
+) -> None:
+    phone = ready(control_api, workspace, "ios-17-iphone")
+
+    error = refusal(control_api.phone_command, phone, "push", payload=payload)
+
+    assert (error.status, error.code) == (400, "invalid_request")
+    assert 'needs "aps", an object' in str(error) and "simctl push" in str(error)
+    assert control_api.notifications(phone) == []
+
+
+def test_an_ios_background_push_reaches_the_app_and_is_not_shown(
+    control_api: ControlClient, workspace: str
+) -> None:
+    phone = ready(control_api, workspace, "ios-17-iphone")
+    control_api.phone_command(phone, "permission", notifications="grant")
+    payload = {"aps": {"content-available": 1}, "CIO-Delivery-ID": "d-1"}
+
+    answer = control_api.phone_command(phone, "push", payload=payload)
+
+    assert answer["outcome"] == "not shown"
+    assert (
+        "content-available" in answer["reason"] and "shows nothing" in answer["reason"]
+    )
+    assert (answer["shown"], control_api.notifications(phone)) == (0, [])
+    error = refusal(control_api.phone_command, phone, "tap", notification="d-1")
+    assert error.code == "unknown_name"
+
+
+def test_an_android_data_message_without_a_title_is_delivered_but_not_shown(
+    control_api: ControlClient, workspace: str, server: Server
+) -> None:
+    phone = ready(control_api, workspace, "android-14-pixel")
+    control_api.phone_action(phone, "log_in", email="quiet@example.com")
+    delivery_id = send_push(server, workspace, shopper_for("quiet@example.com").user_id)
+    token = control_api.phone(phone)["token"]
+    data = {"CIO-Delivery-ID": delivery_id, "CIO-Delivery-Token": token}
+
+    answer = control_api.phone_command(phone, "push", payload={"data": data})
+    control_api.advance(seconds=30)
+
+    assert answer["outcome"] == "not shown"
+    assert "data message without a title" in answer["reason"]
+    assert len(control_api.notifications(phone)) == 1  # only the App API's push
+    [delivery] = control_api.deliveries(workspace)
+    assert "delivered" in delivery["metrics"]  # Android's SDK reports on receipt
+
+
+def test_an_android_data_message_with_a_title_is_drawn_by_the_sdk(
+    control_api: ControlClient, workspace: str
+) -> None:
+    phone = ready(control_api, workspace, "android-14-pixel")
+    control_api.phone_action(phone, "request_permission")
+
+    answer = control_api.phone_command(
+        phone, "push", payload={"data": {"title": "Drawn", "body": "by the SDK"}}
+    )
+
+    assert answer["outcome"] == "shown"
+    assert control_api.notifications(phone)[0]["notification"]["title"] == "Drawn"
+
+
+def test_a_delivery_id_that_is_not_a_string_is_no_delivery_id(
+    control_api: ControlClient, workspace: str
+) -> None:
+    phone = ready(control_api, workspace, "ios-17-iphone")
+    control_api.phone_command(phone, "permission", notifications="grant")
+    payload = {"aps": {"alert": "odd"}, "CIO-Delivery-ID": {"id": "d-9"}}
+
+    control_api.phone_command(phone, "push", payload=payload)
+    error = refusal(control_api.phone_command, phone, "tap", notification="nope")
+
+    [shown] = control_api.notifications(phone)
+    assert shown["harness"]["deliveryId"] is None
+    assert "{" not in str(error).split("lists")[-1]
+
+
+def test_tapping_a_push_whose_link_does_not_parse_opens_the_home_screen(
+    control_api: ControlClient, workspace: str
+) -> None:
+    phone = ready(control_api, workspace, "ios-17-iphone")
+    control_api.phone_command(phone, "permission", notifications="grant")
+    payload = {"aps": {"alert": "odd"}, "link": "http://[", "CIO-Delivery-ID": "d-1"}
+    control_api.phone_command(phone, "push", payload=payload)
+
+    tapped = control_api.phone_command(phone, "tap", notification="d-1")
+
+    assert (tapped["tapped"], tapped["screen"]) == ("d-1", None)
+    assert tapped["opened_links"] == ["http://["]
+
+
+def test_a_refused_tap_lists_only_the_five_newest_shown_notifications(
+    control_api: ControlClient, workspace: str
+) -> None:
+    phone = ready(control_api, workspace, "ios-17-iphone")
+    control_api.phone_command(phone, "permission", notifications="grant")
+    for number in range(1, 8):
+        payload = {"aps": {"alert": f"n{number}"}, "CIO-Delivery-ID": f"d-{number}"}
+        control_api.phone_command(phone, "push", payload=payload)
+
+    error = refusal(control_api.phone_command, phone, "tap", notification="d-99")
+
+    assert "newest first: 7 (d-7), 6 (d-6), 5 (d-5), 4 (d-4), 3 (d-3), ..." in str(
+        error
+    )
+    assert "d-2" not in str(error)
+
+
+# -- listing, ids and messages -----------------------------------------------------
+
+
+def test_listing_with_a_workspace_shows_only_that_workspace_s_phones(
+    control_api: ControlClient, workspace: str
+) -> None:
+    other = f"{workspace}-other"
+    control_api.create_workspace(other)
+    mine = control_api.create_phone("ios-17-iphone", workspace=workspace)["id"]
+    control_api.create_phone("ios-17-iphone", workspace=other)
+
+    listed = control_api.phones(workspace)
+
+    assert [p["id"] for p in listed] == [mine]
+    assert len(control_api.phones()) > 1
+
+
+def test_listing_an_unknown_workspace_is_404_naming_the_known_ones(
+    control_api: ControlClient, workspace: str
+) -> None:
+    error = refusal(control_api.phones, "nowhere")
+
+    assert (error.status, error.code) == (404, "unknown_workspace")
+    assert "'nowhere'" in str(error) and workspace in str(error)
+
+
+@pytest.mark.parametrize("query", ["?workspac=default", "?workspace=a&workspace=b"])
+def test_listing_refuses_a_query_it_does_not_take(
+    control_api: ControlClient, query: str
+) -> None:
+    status, code, message = error_of(control_api.http.get(f"/phones{query}"))
+
+    assert (status, code) == (400, "invalid_request")
+    assert "takes one query parameter, workspace" in message
+
+
+def test_a_refused_create_does_not_use_up_a_phone_id(
+    control_api: ControlClient, workspace: str
+) -> None:
+    first = control_api.create_phone("ios-17-iphone", workspace=workspace, name="A")
+    refusal(control_api.create_phone, "ios-17-iphone", workspace=workspace, name="A")
+    refusal(control_api.create_phone, "pixel-99", workspace=workspace)
+
+    second = control_api.create_phone("ios-17-iphone", workspace=workspace)
+
+    number = int(first["id"].removeprefix("phone-"))
+    assert second["id"] == f"phone-{number + 1}"
+
+
+def test_a_long_unknown_phone_id_is_cut_short_in_the_message(
+    control_api: ControlClient,
+) -> None:
+    error = refusal(control_api.phone, "x" * 5000)
+
+    assert error.code == "unknown_phone"
+    assert "(5000 characters)" in str(error) and len(str(error)) < 600
+
+
+def test_a_long_unmatched_path_is_cut_short_in_the_message(
+    control_api: ControlClient,
+) -> None:
+    status, code, message = error_of(control_api.http.get(f"/phone{'s' * 5000}"))
+
+    assert (status, code) == (404, "no_route")
+    assert "(5015 characters)" in message and len(message) < 800
+
+
+def test_a_background_app_is_said_to_be_in_the_background(
+    control_api: ControlClient, workspace: str
+) -> None:
+    phone = ready(control_api, workspace, "android-14-pixel")
+    control_api.phone_command(phone, "background", seconds=-1)
+
+    error = refusal(control_api.phone_command, phone, "background", seconds=-1)
+
+    assert "the app is in the background, not in the foreground" in str(error)
+
+
+def test_a_wrong_method_on_a_phone_route_names_the_methods_it_takes(
+    control_api: ControlClient, workspace: str
+) -> None:
+    phone = control_api.create_phone("ios-17-iphone", workspace=workspace)["id"]
+
+    response = control_api.http.put(f"/phones/{phone}")
+
+    status, code, message = error_of(response)
+    assert (status, code) == (405, "method_not_allowed")
+    assert response.headers["allow"] == "DELETE, GET"
+    assert "the route /_harness/phones/{id} exists but takes DELETE or GET" in message
+
+
+# -- in process: a rack without fixtures, a failing one ----------------------------
+
+
+@pytest.fixture
+def in_process() -> Iterator[Any]:
+    """Serve a rack in process: ``serve(rack)`` answers the control API's base."""
+    emulator = Emulator(Clock(), Ids(0).child("emulator"), Journal())
+    emulator.create_workspace("default")
+
+    def serve(rack: PhoneRack) -> httpx.Client:
+        app = create_app(emulator, https_port=8443, rack=rack)
+        emulator.transport.mount("harness.test", app)
+        return emulator.http
+
+    yield emulator, serve
+    emulator.close()
+
+
+BASE = "https://harness.test/_harness"
+
+
+def test_a_server_without_a_project_says_it_has_no_fixtures(
+    in_process: Any, tmp_path: Path
+) -> None:
+    emulator, serve = in_process
+    http = serve(PhoneRack.serving(emulator, tmp_path))
+
+    response = http.post(f"{BASE}/phones", json={"profile": "ios-17-iphone"})
+
+    status, code, message = error_of(response)
+    assert (status, code) == (409, "no_fixtures")
+    assert "has no device-profiles/" in message and "--root DIR" in message
+
+
+def test_an_unexpected_failure_answers_internal_error_and_logs_the_traceback(
+    in_process: Any, root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator, serve = in_process
+
+    def broken(workspace: str) -> Any:
+        raise RuntimeError("the context factory broke")
+
+    http = serve(PhoneRack(broken, profiles=load_profiles(root / "device-profiles")))
+    with caplog.at_level("ERROR", logger="harness.serve"):
+        response = http.post(f"{BASE}/phones", json={"profile": "ios-17-iphone"})
+
+    status, code, message = error_of(response)
+    assert (status, code) == (500, "internal_error")
+    assert message.startswith("POST /_harness/phones failed inside the harness")
+    assert "RuntimeError: the context factory broke" in message
+    assert "harness bug" in message and "report it" in message
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert record.exc_info is not None
+    assert http.get(f"{BASE}/phones").json() == {"phones": []}
+
+
 # -- hosting a World's emulator ----------------------------------------------------
 
 

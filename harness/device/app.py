@@ -191,7 +191,10 @@ class ShopApp:
 
     def _route(self, link: str) -> str | None:
         """Return the screen the app's deep-link routes send ``link`` to."""
-        target = urlparse(link)
+        try:
+            target = urlparse(link)
+        except ValueError:  # a push may carry any text; no route matches it
+            return None
         for screen, route in self.profile.deep_links.items():
             known = urlparse(route)
             if (target.scheme, target.netloc, target.path) == (

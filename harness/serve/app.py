@@ -49,6 +49,7 @@ from ..emulator import Emulator
 from ..push import apns, webpush
 from ..transport import ASGIApp, Message
 from . import control, storefront
+from .echo import cut
 from .phones import PhoneRack
 
 logger = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ def _unmatched(scope: Message) -> str:
     mounts = (*MOUNTS, *UNKEPT)
     served = "; ".join(f"{', '.join(m.prefixes)} ({m.api})" for m in mounts)
     return (
-        f"{scope['method']} {scope['path']} matches no API this emulator serves; "
+        f"{scope['method']} {cut(scope['path'])} matches no API this emulator serves; "
         f"paths start with {served}. Send the request under one of these."
     )
 

@@ -170,9 +170,14 @@ class ControlClient:
             body["answers_prompt"] = answers_prompt
         return self._call("POST", "/phones", body)
 
-    def phones(self) -> list[Record]:
-        """Return the state of every phone on the rack."""
-        listed: list[Record] = self._call("GET", "/phones")["phones"]
+    def phones(self, workspace: str | None = None) -> list[Record]:
+        """Return the state of every phone on the rack, or of ``workspace``'s.
+
+        Phone ids are global; a client sharing the server with others should
+        name its own workspace here.
+        """
+        query = "" if workspace is None else f"?workspace={quote(workspace, safe='')}"
+        listed: list[Record] = self._call("GET", f"/phones{query}")["phones"]
         return listed
 
     def phone(self, phone_id: str) -> Record:

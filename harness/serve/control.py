@@ -8,36 +8,41 @@ started with ``--listen`` (or given a token), every route wants
 The routes are listed once, in :data:`ENDPOINTS`, and the OpenAPI document at
 ``/_harness/openapi.json`` is made from that list. The phone rack's routes
 (``/_harness/phones``) are :mod:`.phone_routes`'; a reset takes every phone
-off the rack.
+off the rack, and takes no fields (there is no reset of one workspace).
+
+A wrong method is 405 naming the methods the route takes, in ``Allow`` too;
+an exception no handler expected is 500 ``internal_error``, a harness bug,
+logged with its traceback (:mod:`.guard`).
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import math
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from starlette.requests import Request
 
 from ..emulator import Emulator, Keys
 from ..errors import UnknownName
-from ..transport import ASGIApp, Message
+from ..transport import ASGIApp
 from ..wire.asgi import Reply, application, route, unmatched_text
 from ..workspace import UnknownPerson
 from . import openapi, phone_routes
+from .echo import cut, quoted
 from .endpoints import (
     PREFIX,
     Endpoint,
     Refused,
+    check_values,
     error_reply,
     json_reply,
     read_object,
 )
+from .guard import guarded, internal, not_allowed
 from .phones import PhoneRack
 from .plain import plain
 from .seed import SCHEMA, SeedProblems, seed
@@ -76,6 +81,18 @@ def keys_view(name: str, keys: Keys) -> dict[str, str]:
 
 
 def _reset(emulator: Emulator, request: Request, raw: bytes) -> Reply:
+    body = read_object(raw)
+    if body:
+        named = ", ".join(map(quoted, sorted(body)))
+        raise Refused(
+            400,
+            "invalid_request",
+            f"POST {PREFIX}/reset takes no fields, so {named} was not applied and "
+            "nothing was reset: a reset empties every workspace and takes every "
+            "phone off the rack, with no way to reset one part. Send no body (or "
+            "{}) to reset everything, or create a workspace of your own (POST "
+            f"{PREFIX}/workspaces) for a clean one.",
+        )
     emulator.reset()
     rack = getattr(request.app.state, "rack", None)
     if rack is not None:
@@ -83,8 +100,21 @@ def _reset(emulator: Emulator, request: Request, raw: bytes) -> Reply:
     return json_reply(200, {"workspaces": sorted(emulator.workspaces)})
 
 
+WORKSPACE_FIELDS = ("name", "ios_topic")
+
+
 def _create_workspace(emulator: Emulator, request: Request, raw: bytes) -> Reply:
     body = read_object(raw)
+    unknown = sorted(set(body) - set(WORKSPACE_FIELDS))
+    if unknown:
+        raise Refused(
+            400,
+            "invalid_request",
+            f'POST {PREFIX}/workspaces takes "name" and "ios_topic" (the app\'s '
+            f"bundle id); {', '.join(map(quoted, unknown))} is not one of them. Send "
+            '{"name": "worker-1"}.',
+        )
+    check_values(body, f"POST {PREFIX}/workspaces")
     name = body.get("name")
     if not isinstance(name, str):
         raise Refused(
@@ -252,7 +282,18 @@ def _index() -> Reply:
 
 
 ENDPOINTS = [
-    Endpoint("POST", "/reset", "Empty every workspace, keeping credentials.", _reset),
+    Endpoint(
+        "POST",
+        "/reset",
+        "Empty every workspace, keeping credentials.",
+        _reset,
+        body={
+            "type": "object",
+            "description": "No fields: send no body or {}.",
+            "additionalProperties": False,
+            "maxProperties": 0,
+        },
+    ),
     Endpoint(
         "POST",
         "/workspaces",
@@ -261,6 +302,7 @@ ENDPOINTS = [
         body={
             "type": "object",
             "required": ["name"],
+            "additionalProperties": False,
             "properties": {
                 "name": {"type": "string", "pattern": f"^{NAME.pattern}$"},
                 "ios_topic": {"type": "string"},
@@ -337,6 +379,9 @@ def create_app(
                 return error_reply(404, "unknown_workspace", str(error))
             except UnknownPerson as error:
                 return error_reply(404, "unknown_person", str(error))
+            except Exception as error:  # a bug: answer it, keep serving
+                route = f"{endpoint.method} {PREFIX}{endpoint.path}"
+                return internal(route, error)
 
         return handle
 
@@ -347,52 +392,13 @@ def create_app(
     ]
 
     def unmatched(method: str, path: str, status: int, nearest: list[str]) -> Reply:
-        code = "method_not_allowed" if status == 405 else "no_route"
-        return error_reply(
-            status, code, unmatched_text(method, path, "control", nearest)
-        )
+        if status == 405:
+            return not_allowed(routes, method, path)
+        text = unmatched_text(method, cut(path), "control", nearest)
+        return error_reply(status, "no_route", text)
 
     app = application(routes, unmatched)
     app.state.rack = rack
     if token is None:
         return app
-    return _guarded(app, token)
-
-
-def _guarded(app: ASGIApp, token: str) -> ASGIApp:
-    expected = token.encode()
-
-    async def guarded(scope: Message, receive: Any, send: Any) -> None:
-        given = next(
-            (v for k, v in scope.get("headers", []) if k.lower() == b"authorization"),
-            b"",
-        )
-        scheme, _, credentials = given.strip().partition(b" ")
-        bearer = scheme.lower() == b"bearer"
-        presented = credentials.strip() if bearer else b""
-        if scope["type"] != "http" or (
-            bearer and hmac.compare_digest(presented, expected)
-        ):
-            await app(scope, receive, send)
-            return
-        what = "a wrong" if given else "no"
-        reply = error_reply(
-            401,
-            "unauthorized",
-            f"{scope['method']} {scope['path']} came with {what} control token; "
-            "the control API is behind a token because this server was started "
-            "with --listen (or given a token), so send the token it printed at "
-            "start as 'Authorization: Bearer <token>'.",
-        )
-        reply.headers["www-authenticate"] = 'Bearer realm="harness"'
-        await _send(send, reply)
-
-    return guarded
-
-
-async def _send(send: Any, reply: Reply) -> None:
-    headers = [(k.encode(), v.encode()) for k, v in reply.headers.items()]
-    await send(
-        {"type": "http.response.start", "status": reply.status, "headers": headers}
-    )
-    await send({"type": "http.response.body", "body": reply.body})
+    return guarded(app, token)

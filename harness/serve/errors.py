@@ -6,7 +6,7 @@ Exception tree::
     └── ServeError          harness serve cannot do what was asked
         ├── TlsError        the state folder's CA cannot be read or made
         ├── BindError       a port or address cannot be listened on
-        ├── StateError      a state folder's recorded run cannot be continued or read
+        ├── StateError      a state folder's recorded run cannot go on or be read
         ├── ControlError    the control API answered a client with an error
         └── PhoneRefused    a phone on the rack cannot do what a command asks
 """
@@ -57,7 +57,8 @@ class PhoneRefused(ServeError):
 
     ``code`` is the stable reason (``unknown_phone``, ``not_installed``,
     ``not_running``, ``unsupported``, ``invalid_request``, ``conflict``,
-    ``unknown_name``, ``no_fixtures``); the control API maps it to a status.
+    ``version_downgrade``, ``unknown_name``, ``no_fixtures``); the control API
+    maps it to a status.
     """
 
     def __init__(self, code: str, message: str) -> None:

@@ -10,8 +10,11 @@ read. The wire layer (:mod:`.phone_routes`) turns the answers into JSON.
 Named policies, where a real phone gives no single answer:
 
 - ``install`` of the app already installed is an update in place when the
-  build is newer and nothing otherwise; another bundle id is refused, since a
-  rack phone runs one app.
+  build is newer; the same profile again changes nothing and says so
+  (``already_installed``); an older build is refused as a downgrade
+  (``version_downgrade``, Android's INSTALL_FAILED_VERSION_DOWNGRADE), and
+  another profile of the same build or another bundle id is refused
+  (``conflict``), since a rack phone runs one app and nothing would change.
 - ``permission`` (Android's ``pm grant``/``pm revoke``, iOS's Settings switch)
   is the Settings toggle: a foreground app goes to the background first, and on
   Android 13+ a revoke ends the app's process.
@@ -19,7 +22,9 @@ Named policies, where a real phone gives no single answer:
   Allow, ``dismiss`` taps Don't Allow.
 - ``push`` hands a payload to the phone as if its push service delivered it
   (iOS Simulator ``simctl push``; Android a debug receiver calling the app's
-  message handler); the phone's OS then judges it like any other push.
+  message handler); the phone's OS then judges it like any other push, but
+  one with nothing to show reaches the app and is ``not shown``
+  (:mod:`.payloads` says how).
 """
 
 from __future__ import annotations
@@ -34,8 +39,9 @@ from ..device.inbox import InboxItem
 from ..device.phone import EmulatedPhone
 from ..journal import Entry
 from ..people import Product, Shopper
+from .echo import quoted
 from .errors import PhoneRefused
-from .payloads import from_apns, from_fcm
+from .payloads import Pushed, check, hand
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +53,12 @@ APP_STATES = {
     "background": 3,
     "foreground": 4,
 }
+SAID = {
+    "background": "in the background",
+    "foreground": "in the foreground",
+    "force_stopped": "force-stopped",
+}
+LISTED = 5  # the newest shown notifications a refused tap lists
 IOS_CLEAR = (
     "iOS has no Clear data for an app: XCUITest's mobile: clearApp works on a "
     "Simulator only, by wiping the app's container, and a real iPhone offers no "
@@ -82,23 +94,53 @@ class Handset:
 
     # -- lifecycle -------------------------------------------------------------
 
-    def install(self, app: AppProfile, *, grant: bool = False) -> None:
-        """Install ``app``, update it in place, or leave the same build be."""
+    def install(self, app: AppProfile, *, grant: bool = False) -> bool:
+        """Install ``app`` or update it in place; tell whether it was there already.
+
+        The same profile at the same build is left as it is; an older build is
+        refused, as Android and iOS refuse a downgrade over an installed app.
+        """
         phone = self.phone
         held = phone.app
-        if held is not None and held.profile.bundle_id != app.bundle_id:
-            raise PhoneRefused(
-                "conflict",
-                f"{self.label} runs {held.profile.bundle_id}; a rack phone runs one "
-                f"app, so remove it first (POST .../uninstall or mobile: removeApp) "
-                f"and then install {app.name}.",
-            )
+        if held is not None:
+            self._check_update(held.profile, app)
+        already = held is not None and held.profile.name == app.name
         if held is None:
             phone.install(app)
         elif app.build > held.profile.build:
             phone.update_app(app)
+        else:
+            self._log(f"{app.name} build {app.build} is installed already; unchanged")
         if grant and phone.profile.platform == "android":
             phone.set_notifications(True)
+        return already
+
+    def _check_update(self, held: AppProfile, app: AppProfile) -> None:
+        """Refuse what no phone installs over ``held``: another app, an old build."""
+        remove = "(POST .../uninstall or mobile: removeApp)"
+        if held.bundle_id != app.bundle_id:
+            raise PhoneRefused(
+                "conflict",
+                f"{self.label} runs {held.bundle_id}; a rack phone runs one app, so "
+                f"remove it first {remove} and then install {app.name}.",
+            )
+        if app.build < held.build:
+            raise PhoneRefused(
+                "version_downgrade",
+                f"{self.label} has {held.name} build {held.build} of {app.bundle_id}, "
+                f"and {app.name} is the older build {app.build}: "
+                "INSTALL_FAILED_VERSION_DOWNGRADE on Android, and iOS installs no "
+                f"older build over an app either. Uninstall first {remove}, then "
+                f"install {app.name}.",
+            )
+        if app.build == held.build and app.name != held.name:
+            raise PhoneRefused(
+                "conflict",
+                f"{self.label} has {held.name} build {held.build} of "
+                f"{app.bundle_id}, and {app.name} is the same build, so installing "
+                f"it over would change nothing; uninstall first {remove}, then "
+                f"install {app.name}.",
+            )
 
     def uninstall(self) -> None:
         """Remove the app: its storage goes, its token dies after the lag."""
@@ -177,10 +219,12 @@ class Handset:
 
     # -- push ------------------------------------------------------------------
 
-    def push(self, payload: dict[str, Any]) -> InboxItem:
+    def push(self, payload: dict[str, Any]) -> Pushed:
         """Hand ``payload`` to the phone as if its push service delivered it."""
-        self._installed()
         phone = self.phone
+        service = phone.profile.push.service
+        check(payload, service)
+        self._installed()
         if phone.token is None:
             raise PhoneRefused(
                 "not_running",
@@ -188,14 +232,7 @@ class Handset:
                 "launch (online, and on Android with Google Play services); launch "
                 "it first (POST .../launch or mobile: activateApp).",
             )
-        now = phone.context.clock.now()
-        if phone.profile.push.service == "apns":
-            notification = from_apns(payload, phone.token, now)
-        else:
-            notification = from_fcm(payload, phone.token, now)
-        before = len(phone.inbox)
-        phone.deliver(notification)
-        return phone.inbox.items[before]
+        return hand(phone, payload)
 
     def item(self, reference: str | int) -> InboxItem:
         """Return the notification ``reference`` names: a delivery id or a number."""
@@ -204,15 +241,16 @@ class Handset:
             if reference in (number, str(number), item.delivery_id):
                 return item
         shown = [
-            f"{n} ({item.delivery_id or 'no delivery id'})"
+            f"{n} ({item.delivery_id})" if item.delivery_id else str(n)
             for n, item in enumerate(items, start=1)
             if item.outcome.visible
-        ]
+        ][::-1]
+        listed = ", ".join(shown[:LISTED]) + (", ..." if len(shown) > LISTED else "")
         raise PhoneRefused(
             "unknown_name",
-            f"{self.label} shows no notification {reference!r}; name one by the "
-            "id or the CIO-Delivery-ID getNotifications lists"
-            + (f" ({', '.join(shown)})." if shown else ", and it lists none now."),
+            f"{self.label} shows no notification {quoted(reference)}; name one by "
+            "the id or the CIO-Delivery-ID getNotifications lists"
+            + (f" (newest first: {listed})." if shown else ", and it lists none now."),
         )
 
     def tap(self, reference: str | int) -> InboxItem:
@@ -323,7 +361,8 @@ class Handset:
 
 
 def _said(state: str) -> str:
-    return state.replace("_", " ")
+    """Return how a message says the app's state: "the app is <this>"."""
+    return SAID.get(state, state.replace("_", " "))
 
 
 def _route(app: AppProfile, link: str) -> str | None:

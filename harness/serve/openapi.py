@@ -79,6 +79,15 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in re.findall(r"\{(\w+)\}", endpoint.path)
     ]
+    parameters += [
+        {
+            "name": name,
+            "in": "query",
+            "description": about,
+            "schema": {"type": "string"},
+        }
+        for name, about in endpoint.query.items()
+    ]
     if parameters:
         operation["parameters"] = parameters
     if endpoint.body is not None:

@@ -2,7 +2,8 @@
 
 ``POST /_harness/phones/{id}/actions/<action>`` takes the form's fields: what
 the shop UI's inputs held when the button was tapped (the harnessfake driver
-sends them). A shopper is named by email and a product by SKU (or its key in
+sends them). A shopper is named by email (a name, an ``@`` and a domain;
+surrounding spaces are dropped) and a product by SKU (or its key in
 ``fixtures/catalog.yaml``). ``start_checkout`` and ``complete_order`` without
 a SKU use what the phone last added to its cart.
 
@@ -26,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .handset import Handset
-from .phone_bodies import Body, check_fields, count_field, string_field
+from .phone_bodies import Body, check_fields, count_field, email_field, string_field
 from .phones import PhoneRack
 
 Action = Callable[[PhoneRack, Handset, Body], None]
@@ -37,9 +38,7 @@ ITEM = {"sku": "a product's SKU", "qty": "how many, 1 to 99"}
 
 def _email(rack: PhoneRack, body: Body, what: str) -> str:
     check_fields(body, EMAIL if what != "open_order_tracking" else TRACKING, what)
-    email = string_field(body, "email", what)
-    assert email is not None
-    return email
+    return email_field(body, "email", what)
 
 
 def _log_in(rack: PhoneRack, handset: Handset, body: Body) -> None:

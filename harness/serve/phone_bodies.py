@@ -1,17 +1,33 @@
 """Read the bodies of phone commands: each field checked, every refusal named.
 
 A body is an object of known fields; an unknown field is refused with the
-fields the command takes, so a typo never passes silently. :func:`schema`
-gives the same fields' JSON schema for the OpenAPI document.
+fields the command takes, so a typo never passes silently. :func:`read_body`
+is the one parser: before any field is read it refuses, naming the field, a
+string anywhere in the body (a push payload's too) that holds a lone UTF-16
+surrogate, which no UTF-8 answer could repeat, and a number that is NaN or
+infinite, which JSON cannot carry back. :func:`schema` gives the fields' JSON
+schema for the OpenAPI document.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
-from .endpoints import Refused
+from .echo import quoted
+from .endpoints import Refused, check_values, read_object
 
 Body = dict[str, Any]
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+
+
+def read_body(raw: bytes, what: str) -> Body:
+    """Return a command's body: a JSON object of valid text and finite numbers."""
+    body = read_object(raw)
+    check_values(body, what)
+    return body
 
 
 def check_fields(body: Body, allowed: dict[str, str], what: str) -> None:
@@ -41,6 +57,41 @@ def string_field(
             f'{what} needs "{key}", a non-empty string; got {shown(value)}.',
         )
     return value
+
+
+def url_field(body: Body, key: str, what: str) -> str:
+    """Return a field holding an absolute URL with a scheme, as a deep link is."""
+    url = string_field(body, key, what)
+    assert url is not None
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError as error:
+        scheme, why = "", f"it does not parse ({error})"
+    else:
+        why = "it has no scheme"
+    if not scheme:
+        raise Refused(
+            400,
+            "invalid_request",
+            f'{what}: "{key}" {quoted(url)} is not a URL the phone can open: '
+            f"{why}; send an absolute URL such as shop://cart or "
+            "https://shop.example.com/cart.",
+        )
+    return url
+
+
+def email_field(body: Body, key: str, what: str) -> str:
+    """Return a field holding an email address, trimmed of surrounding spaces."""
+    email = string_field(body, key, what)
+    assert email is not None
+    if not _EMAIL.fullmatch(email.strip()):
+        raise Refused(
+            400,
+            "invalid_request",
+            f'{what}: "{key}" {quoted(email)} is not an email address, which is a '
+            'name, an "@" and a domain; send one such as "ada@example.com".',
+        )
+    return email.strip()
 
 
 def choice_field(body: Body, key: str, choices: tuple[str, ...], what: str) -> str:
@@ -83,8 +134,8 @@ def count_field(body: Body, key: str, what: str) -> int | None:
 
 
 def shown(value: object) -> str:
-    """Return how a refusal quotes a value it got."""
-    return "nothing" if value is None else repr(value)
+    """Return how a refusal quotes a value it got, cut short."""
+    return "nothing" if value is None else quoted(value)
 
 
 SCHEMAS: dict[str, dict[str, Any]] = {

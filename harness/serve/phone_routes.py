@@ -2,7 +2,8 @@
 
 =========================================  ===================================
 ``POST /phones``                           put a new phone on the rack: 201
-``GET /phones``, ``GET /phones/{id}``      the phones, one phone
+``GET /phones?workspace=NAME``             the phones (of one workspace)
+``GET /phones/{id}``                       one phone
 ``DELETE /phones/{id}``                    take a phone off the rack
 ``GET /phones/{id}/notifications``         what it shows, as UiAutomator2's
                                            ``mobile: getNotifications``
@@ -26,11 +27,20 @@ switch, the only place an iPhone changes it; XCUITest itself cannot since
 12.13. Each notification of ``/notifications`` carries in
 ``notification.extras`` the push's data with ``CIO-Delivery-ID``, and
 ``harness.deliveryId``; ``tap`` names it by that id or by its ``id``.
+``install`` adds ``already_installed`` (the same profile again changes
+nothing); ``push`` adds ``outcome`` and ``reason`` (``not shown`` for a push
+with nothing to show, which the app gets and the list never holds).
 
-Refusals keep the control API's error shape; their codes: ``unknown_phone``
-and ``unknown_name`` (404), ``not_installed``, ``not_running``, ``conflict``,
-``no_fixtures`` and ``phone_refused`` (409), ``unsupported`` (422),
-``invalid_request`` (400), ``no_rack`` (404, a control app built without one).
+Every body goes through one parser (:func:`.phone_bodies.read_body`): a
+string that is not valid Unicode text or a number that is not finite is
+refused, naming its field, before anything changes. A deep link must parse
+as a URL with a scheme before the app is launched for it.
+
+Refusals keep the control API's error shape; their codes: ``unknown_phone``,
+``unknown_name`` and ``unknown_workspace`` (404), ``not_installed``,
+``not_running``, ``conflict``, ``version_downgrade``, ``no_fixtures`` and
+``phone_refused`` (409), ``unsupported`` (422), ``invalid_request`` (400),
+``no_rack`` (404, a control app built without one).
 """
 
 from __future__ import annotations
@@ -43,7 +53,8 @@ from starlette.requests import Request
 from ..emulator import Emulator
 from ..errors import ScenarioError, Unsupported
 from ..wire.asgi import Reply
-from .endpoints import Endpoint, Refused, json_reply, read_object
+from .echo import quoted
+from .endpoints import Endpoint, Refused, json_reply
 from .errors import PhoneRefused
 from .handset import Handset
 from .phone_actions import ACTIONS, Action
@@ -52,9 +63,11 @@ from .phone_bodies import (
     bool_field,
     check_fields,
     choice_field,
+    read_body,
     schema,
     shown,
     string_field,
+    url_field,
 )
 from .phone_views import notifications, view
 from .phones import PhoneRack
@@ -80,14 +93,14 @@ CREATE_FIELDS = {
 
 
 def _create(emulator: Emulator, request: Request, raw: bytes) -> Reply:
-    rack, body = _rack(request), read_object(raw)
     what = "POST /_harness/phones"
+    rack, body = _rack(request), read_body(raw, what)
     check_fields(body, CREATE_FIELDS, what)
     profile = string_field(body, "profile", what)
     workspace = string_field(body, "workspace", what, required=False) or "default"
     name = string_field(body, "name", what, required=False)
     answers = string_field(body, "answers_prompt", what, required=False) or "allow"
-    emulator.hosted(workspace)  # an unknown workspace is refused first
+    _workspace(emulator, workspace, "create the phone in one of those")
     assert profile is not None
     with _refusals():
         handset = rack.create(
@@ -97,9 +110,35 @@ def _create(emulator: Emulator, request: Request, raw: bytes) -> Reply:
 
 
 def _list(emulator: Emulator, request: Request, raw: bytes) -> Reply:
-    rack = _rack(request)
+    rack, query = _rack(request), request.query_params
+    unknown = sorted(set(query) - {"workspace"})
+    if unknown or len(query.getlist("workspace")) > 1:
+        named = ", ".join(map(quoted, unknown)) or "a second workspace"
+        raise Refused(
+            400,
+            "invalid_request",
+            f"GET /_harness/phones takes one query parameter, workspace, and {named} "
+            "is not it; send ?workspace=NAME for one workspace's phones, or no "
+            "query for every phone.",
+        )
+    workspace = query.get("workspace")
+    if workspace is not None:
+        _workspace(emulator, workspace, "list one of those, or leave the query out")
     with rack.locked():
-        return json_reply(200, {"phones": [view(h) for h in rack.phones()]})
+        phones = rack.phones()
+        chosen = [h for h in phones if workspace in (None, h.workspace)]
+        return json_reply(200, {"phones": [view(h) for h in chosen]})
+
+
+def _workspace(emulator: Emulator, name: str, fix: str) -> None:
+    """Refuse a workspace the emulator does not have, listing those it has."""
+    if name not in emulator.workspaces:
+        known = ", ".join(sorted(emulator.workspaces)) or "none"
+        raise Refused(
+            404,
+            "unknown_workspace",
+            f"unknown workspace {quoted(name)}; known workspaces: {known}. {fix}.",
+        )
 
 
 def _read(emulator: Emulator, request: Request, raw: bytes) -> Reply:
@@ -151,7 +190,7 @@ def _refusals() -> Iterator[None]:
 
 def _command(name: str, run: Command) -> Callable[[Emulator, Request, bytes], Reply]:
     def handle(emulator: Emulator, request: Request, raw: bytes) -> Reply:
-        rack, body = _rack(request), read_object(raw)
+        rack, body = _rack(request), read_body(raw, name)
         with rack.locked(), _refusals():
             handset = rack.get(request.path_params["id"])
             extra = run(rack, handset, body) or {}
@@ -170,8 +209,7 @@ def _install(rack: PhoneRack, handset: Handset, body: Body) -> Body | None:
     name = string_field(body, "app", what)
     assert name is not None
     grant = bool_field(body, "grant_permissions", what, default=False)
-    handset.install(rack.app(name), grant=grant)
-    return None
+    return {"already_installed": handset.install(rack.app(name), grant=grant)}
 
 
 def _bundle(what: str) -> Command:
@@ -238,8 +276,8 @@ def _push(rack: PhoneRack, handset: Handset, body: Body) -> Body | None:
             '...}, ...}) for iOS, an FCM message ({"notification": ..., "data": '
             f"...}}) for Android; got {shown(payload)}.",
         )
-    item = handset.push(payload)
-    return {"outcome": item.outcome.value, "reason": item.reason}
+    pushed = handset.push(payload)
+    return {"outcome": pushed.outcome, "reason": pushed.reason}
 
 
 def _online(rack: PhoneRack, handset: Handset, body: Body) -> Body | None:
@@ -252,8 +290,7 @@ def _online(rack: PhoneRack, handset: Handset, body: Body) -> Body | None:
 def _deeplink(rack: PhoneRack, handset: Handset, body: Body) -> Body | None:
     what = "deeplink"
     check_fields(body, COMMANDS[what][1], what)
-    url = string_field(body, "url", what)
-    assert url is not None
+    url = url_field(body, "url", what)
     return {"opened": url, "route": handset.deeplink(url)}
 
 
@@ -342,7 +379,13 @@ ENDPOINTS = [
         body=schema(CREATE_FIELDS, REQUIRED["create"]),
         status=201,
     ),
-    Endpoint("GET", "/phones", "List the phones on the rack.", _list),
+    Endpoint(
+        "GET",
+        "/phones",
+        "List the phones on the rack, or one workspace's.",
+        _list,
+        query={"workspace": "only this workspace's phones"},
+    ),
     Endpoint("GET", PHONE, "A phone's state, app state and permission.", _read),
     Endpoint("DELETE", PHONE, "Take a phone off the rack.", _delete),
     Endpoint(

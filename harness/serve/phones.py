@@ -1,11 +1,18 @@
 """The phone rack: emulated phones that live in a served emulator.
 
 Each phone on the rack is an :class:`~harness.device.phone.EmulatedPhone`
-under an id (``phone-1``, ``phone-2``, ... in the order they join), in one
-workspace, driven through a :class:`~harness.device.context.Context` of that
-workspace, so its SDK's traffic is real HTTP to the same emulator, in
-process. The control API's ``/_harness/phones`` routes (:mod:`.phone_routes`)
-and, through them, Appium's ``harnessfake`` driver drive it.
+under an id (``phone-1``, ``phone-2``, ... in the order they join; a refused
+create takes none), in one workspace, driven through a
+:class:`~harness.device.context.Context` of that workspace, so its SDK's
+traffic is real HTTP to the same emulator, in process. The control API's
+``/_harness/phones`` routes (:mod:`.phone_routes`) and, through them,
+Appium's ``harnessfake`` driver drive it.
+
+Phone ids are global: one rack serves every workspace, and ``phone-3`` may be
+another client's phone in another workspace. A client sharing the server
+(a test worker with its own workspace) should name its workspace when it
+creates a phone and list with ``GET /_harness/phones?workspace=NAME``, and
+keep to the ids it was given.
 
 Two ways to have one:
 
@@ -70,6 +77,7 @@ from ..device.phone import PROMPT_ANSWERS, EmulatedPhone
 from ..errors import ConfigError
 from ..people import Catalog, Product, Shopper, load_catalog
 from ..profiles import DeviceProfile, load_profiles
+from .echo import listing, quoted
 from .errors import PhoneRefused
 from .handset import Handset
 
@@ -79,6 +87,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ContextFactory = Callable[[str], Context]
+START = (
+    "start harness serve inside a project (the folder with device-profiles/ and "
+    "fixtures/) or pass --root DIR."
+)
+_WHAT = {"device-profiles": "device profiles", "fixtures/apps": "app profiles"}
 ShopperLookup = Callable[[str], Shopper | None]
 _T = TypeVar("_T")
 
@@ -119,15 +132,20 @@ class _Fixtures:
         if given is not None:
             return given
         path = self._folder(folder, folder)
-        return self._read(lambda: load(path)) if path.is_dir() else {}
+        if not path.is_dir():
+            raise PhoneRefused(
+                "no_fixtures",
+                f"this server's project folder {self.project} has no {folder}/, so "
+                f"it has no {_WHAT[folder]}; {START}",
+            )
+        return self._read(lambda: load(path))
 
     def _folder(self, relative: str, what: str) -> Path:
         if self.project is None:
             raise PhoneRefused(
                 "no_fixtures",
                 f"this server was started without a project folder, so it has no "
-                f"{what}; start harness serve inside a project (the folder with "
-                "device-profiles/ and fixtures/) or pass --root DIR.",
+                f"{what}; {START}",
             )
         return self.project / relative
 
@@ -226,11 +244,12 @@ class PhoneRack:
                     f'"answers_prompt" {answers_prompt!r} is not an answer; give '
                     f"one of {', '.join(PROMPT_ANSWERS)}.",
                 )
-            phone_id = self._next_id()
+            phone_id = self._free_id()
             shown = name or f"{chosen.name} {phone_id}"
             self._check_name(shown, workspace)
             context = self.context_factory(workspace)
             phone = EmulatedPhone(shown, chosen, context, answers_prompt=answers_prompt)
+            self._joined = int(phone_id.removeprefix("phone-"))
             return self._put(phone_id, workspace, phone)
 
     def add(
@@ -242,7 +261,7 @@ class PhoneRack:
     ) -> str:
         """Put a phone built elsewhere (a World's) on the rack; return its id."""
         with self._lock:
-            chosen = phone_id or self._next_id()
+            chosen = phone_id or self._free_id()
             if chosen in self._handsets:
                 raise PhoneRefused(
                     "conflict",
@@ -250,6 +269,8 @@ class PhoneRack:
                     "another id, or none for the next free one.",
                 )
             self._check_name(phone.name, workspace)
+            if phone_id is None:
+                self._joined = int(chosen.removeprefix("phone-"))
             self._put(chosen, workspace, phone)
             return chosen
 
@@ -257,10 +278,10 @@ class PhoneRack:
         """Return the phone under ``phone_id``."""
         handset = self._handsets.get(phone_id)
         if handset is None:
-            known = ", ".join(self._handsets) or "none yet"
+            known = listing(list(self._handsets)) or "none yet"
             raise PhoneRefused(
                 "unknown_phone",
-                f"no phone {phone_id!r} is on the rack (phones: {known}); create "
+                f"no phone {quoted(phone_id)} is on the rack (phones: {known}); create "
                 "one with POST /_harness/phones, or list them with GET.",
             )
         return handset
@@ -290,7 +311,7 @@ class PhoneRack:
         if name not in profiles:
             raise PhoneRefused(
                 "unknown_name",
-                f"unknown device profile {name!r}; known device profiles: "
+                f"unknown device profile {quoted(name)}; known device profiles: "
                 f"{', '.join(sorted(profiles)) or 'none'}. Name one of these "
                 '("profile", or harness:deviceProfile in Appium).',
             )
@@ -302,7 +323,7 @@ class PhoneRack:
         if name not in apps:
             raise PhoneRefused(
                 "unknown_name",
-                f"unknown app profile {name!r}; known app profiles: "
+                f"unknown app profile {quoted(name)}; known app profiles: "
                 f"{', '.join(sorted(apps)) or 'none'}. Install one of these by "
                 "name (fixtures/apps/<name>.yaml).",
             )
@@ -318,8 +339,8 @@ class PhoneRack:
             skus = ", ".join(p.sku for p in products.values()) or "none"
             raise PhoneRefused(
                 "unknown_name",
-                f"no product with SKU {sku!r} in fixtures/catalog.yaml; its SKUs: "
-                f"{skus}.",
+                f"no product with SKU {quoted(sku)} in fixtures/catalog.yaml; "
+                f"its SKUs: {skus}.",
             )
         return found
 
@@ -340,7 +361,7 @@ class PhoneRack:
             known = ", ".join(sorted(self._shoppers)) or "none registered"
             raise PhoneRefused(
                 "unknown_name",
-                f"no shopper has email {email!r} here (known: {known}); sign in "
+                f"no shopper has email {quoted(email)} here (known: {known}); sign in "
                 "with the email of one of the World's shoppers.",
             )
         self._shoppers.setdefault(key, found)
@@ -348,11 +369,12 @@ class PhoneRack:
 
     # -- inside ----------------------------------------------------------------
 
-    def _next_id(self) -> str:
-        self._joined += 1
-        while f"phone-{self._joined}" in self._handsets:
-            self._joined += 1
-        return f"phone-{self._joined}"
+    def _free_id(self) -> str:
+        """Return the next free id; it is taken only when the phone joins."""
+        number = self._joined + 1
+        while f"phone-{number}" in self._handsets:
+            number += 1
+        return f"phone-{number}"
 
     def _put(self, phone_id: str, workspace: str, phone: EmulatedPhone) -> Handset:
         handset = Handset(phone_id, workspace, phone)

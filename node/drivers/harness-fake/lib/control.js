@@ -38,6 +38,11 @@ class ControlApi {
     return await this.request('POST', path, body);
   }
 
+  /** Take a phone off the rack; answer its last state. */
+  async removePhone(id) {
+    return await this.request('DELETE', `/phones/${encodeURIComponent(id)}`);
+  }
+
   /** Answer what the phone shows, as mobile: getNotifications does. */
   async notifications(id) {
     return await this.request('GET', `/phones/${encodeURIComponent(id)}/notifications`);
@@ -77,16 +82,33 @@ class ControlApi {
     if (response.ok) {
       return document;
     }
-    throw refusal(response.status, document, text, `${method} ${path}`);
+    const refused = refusal(response.status, document, text, `${method} ${path}`);
+    refused.controlStatus = response.status;
+    throw refused;
   }
 }
 
-/** Return the Appium error for a control API error answer. */
+/**
+ * Return the Appium error for a control API error answer: invalid argument for
+ * 400 and 404, invalid element state for 409 (the phone is not in a state the
+ * command needs), unsupported operation for 422, unknown error otherwise. A 401
+ * says the control token is missing or wrong, naming its capability.
+ */
 function refusal(status, document, text, request) {
   const error = document && document.error ? document.error : null;
   const code = error ? error.code : 'unexpected';
   const message = error ? error.message : `${request} answered ${status}: ${text.slice(0, 300)}`;
   const full = `${message} [harness control API: ${status} ${code}]`;
+  if (status === 401) {
+    return new errors.UnknownError(
+      `the harness control API refused ${request}: the control token is missing or ` +
+        'wrong. Give the token harness serve printed at start (HARNESS_CONTROL_TOKEN) ' +
+        `as the harness:controlToken capability. ${full}`,
+    );
+  }
+  if (status === 409) {
+    return new errors.InvalidElementStateError(full);
+  }
   if (status === 422) {
     return new errors.UnsupportedOperationError(full);
   }

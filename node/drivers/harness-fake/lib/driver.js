@@ -19,6 +19,17 @@ const CAPS = {
   workspace: 'harness:workspace',
   name: 'harness:deviceName',
   answers: 'harness:answersPrompt',
+  keepPhone: 'harness:keepPhone',
+};
+// what each string capability holds, for the refusal of an empty or odd one
+const STRING_CAPS = {
+  [CAPS.controlUrl]: 'the control API base, such as http://127.0.0.1:8001/_harness',
+  [CAPS.controlToken]: 'the token harness serve printed at start',
+  [CAPS.phoneId]: 'the id of a phone on the rack, such as phone-1',
+  [CAPS.profile]: 'a device profile name, such as android-14-pixel',
+  [CAPS.workspace]: 'a workspace name, such as default',
+  [CAPS.name]: "the phone's name in timelines",
+  [CAPS.answers]: 'allow, deny or dismiss',
 };
 
 class HarnessFakeDriver extends FakeDriver {
@@ -33,6 +44,7 @@ class HarnessFakeDriver extends FakeDriver {
     };
     this.control = null;
     this.phoneId = null;
+    this.removeOnEnd = false;
     // FakeDriver sets click on each instance, so wrap that one
     const click = this.click;
     this.click = async (elementId) => {
@@ -61,6 +73,7 @@ class HarnessFakeDriver extends FakeDriver {
 
   /** Reach the control API and create the session's phone, or find the given one. */
   async attach(caps) {
+    checkCaps(caps);
     const url = caps[CAPS.controlUrl];
     if (!url) {
       throw new Error(
@@ -89,13 +102,30 @@ class HarnessFakeDriver extends FakeDriver {
       body.answers_prompt = caps[CAPS.answers];
     }
     this.phoneId = (await this.control.createPhone(body)).id;
+    this.removeOnEnd = caps[CAPS.keepPhone] !== true;
     this.log.info(`session phone ${this.phoneId} (${profile}) on ${url}`);
   }
 
   async deleteSession(sessionId) {
-    // the phone stays on the rack: its app, inbox and token outlive the session
+    // a phone this session made leaves the rack with it, unless harness:keepPhone;
+    // one it attached to by harness:phoneId stays, since it was there before
+    if (this.control && this.removeOnEnd) {
+      await this.removePhone();
+    }
     this.control = null;
     return await super.deleteSession(sessionId);
+  }
+
+  /** Take the session's own phone off the rack; a phone already gone is fine. */
+  async removePhone() {
+    try {
+      await this.control.removePhone(this.phoneId);
+      this.log.info(`session phone ${this.phoneId} left the rack`);
+    } catch (error) {
+      if (error.controlStatus !== 404) {
+        this.log.warn(`could not take phone ${this.phoneId} off the rack: ${error.message}`);
+      }
+    }
   }
 
   /** Use the app screen a tapped button names, with the typed form fields. */
@@ -130,6 +160,26 @@ class HarnessFakeDriver extends FakeDriver {
 }
 
 Object.assign(HarnessFakeDriver.prototype, METHODS);
+
+/** Refuse a harness capability given with a value it cannot hold, naming it. */
+function checkCaps(caps) {
+  for (const [name, holds] of Object.entries(STRING_CAPS)) {
+    const value = caps[name];
+    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
+      throw new Error(
+        `the ${name} capability is ${JSON.stringify(value)}, and it takes a non-empty ` +
+          `string: ${holds}. Give one, or leave the capability out.`,
+      );
+    }
+  }
+  const keep = caps[CAPS.keepPhone];
+  if (keep !== undefined && typeof keep !== 'boolean') {
+    throw new Error(
+      `the ${CAPS.keepPhone} capability is ${JSON.stringify(keep)}, and it takes true ` +
+        '(the phone stays on the rack after the session) or false (the default).',
+    );
+  }
+}
 
 /** Point a session without appium:app at the shop UI this driver ships. */
 function withShopUi(...w3cCaps) {

@@ -10,6 +10,14 @@ const { errors } = require('appium/driver');
 const APP = ['appId', 'bundleId'];
 const POST_NOTIFICATIONS = 'android.permission.POST_NOTIFICATIONS';
 const APP_FILE = /\.(ya?ml|apk|aab|app|ipa|zip)$/i;
+const PERMISSION_TYPES = ['granted', 'denied', 'requested'];
+const SHOWN_CHARS = 200;
+
+/** Return how an error message quotes a value it got: JSON, cut short. */
+function shown(value) {
+  const text = value === undefined ? 'nothing' : JSON.stringify(value);
+  return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}...` : text;
+}
 
 const EXECUTE_METHOD_MAP = {
   'mobile: installApp': {
@@ -95,11 +103,13 @@ function names(phone, appId, bundleId) {
 
 const METHODS = {
   async hInstallApp(app, appPath, bundleId, appId, grantPermissions) {
+    const key = app !== undefined && app !== null ? 'app' : 'appPath';
     const given = app ?? appPath;
-    if (!given) {
+    if (typeof given !== 'string' || given.trim() === '') {
       throw new errors.InvalidArgumentError(
-        'mobile: installApp needs "app" (or "appPath"): the name of an app profile ' +
-          'in the project\'s fixtures/apps/, such as "reference".',
+        `mobile: installApp needs "${key}", a string: the name of an app profile in ` +
+          'the project\'s fixtures/apps/, such as "reference", or a path whose file ' +
+          `name is one (.../reference.apk); got ${shown(given)}.`,
       );
     }
     const body = { app: appProfileName(given) };
@@ -183,6 +193,12 @@ const METHODS = {
   },
 
   async hGetPermissions(type = 'requested') {
+    if (!PERMISSION_TYPES.includes(type)) {
+      throw new errors.InvalidArgumentError(
+        `mobile: getPermissions takes "type" ${PERMISSION_TYPES.join(', ')} ` +
+          `(default requested), not ${shown(type)}.`,
+      );
+    }
     const phone = await this.control.phone(this.phoneId);
     if (phone.bundle_id === null) {
       return [];
@@ -270,6 +286,18 @@ const METHODS = {
   },
 
   async hAction(name, fields = {}) {
+    if (typeof name !== 'string' || name === '') {
+      throw new errors.InvalidArgumentError(
+        `harness: action needs "name", an app action such as "log_in" or ` +
+          `"add_to_cart"; got ${shown(name)}.`,
+      );
+    }
+    if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {
+      throw new errors.InvalidArgumentError(
+        `harness: action's "fields" is an object of the form's fields, such as ` +
+          `{"email": "ada@example.com"}; got ${shown(fields)}.`,
+      );
+    }
     return await this.control.action(this.phoneId, name, fields);
   },
 };
