@@ -1,12 +1,15 @@
 """The ``harness`` command: run, profiles, validate, serve and inspect.
 
-Bad input (an unknown name, a broken file, no project) ends in one message on
-stderr and exit status 2; ``harness run`` otherwise exits with pytest's status.
+Bad input (an unknown name, a broken file, no project, an option no command
+takes, an Appium that does not answer) ends in one message on stderr and exit
+status 2; ``harness run`` otherwise exits with pytest's status, except that a
+usage error pytest finds exits 2 as well.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import logging
 import os
@@ -25,10 +28,10 @@ from .campaigns import Campaign
 from .campaigns.broadcast import load_broadcasts
 from .checklist import SUITES
 from .drivers.actions import check_action_maps
-from .drivers.config import DEVICE_KINDS, resolve_url
+from .drivers.config import DEVICE_KINDS
 from .drivers.config import ENV as APPIUM_ENV
 from .emulator import DEFAULT_IOS_TOPIC
-from .errors import ConfigError, Problem, ScenarioError, UnknownName
+from .errors import ConfigError, Problem, UnknownName
 from .faults import FAULTS
 from .files import load_directory, shown
 from .fuzz.command import add_fuzz_parser
@@ -43,6 +46,8 @@ from .runner import (
     select,
     split_names,
 )
+from .runner.preflight import CLI as APPIUM_FLAGS
+from .runner.preflight import RunGuard, RunRefused, check_options, port
 from .scripts import Scenario, collect
 from .serve import ServeError, Server, project_options
 from .serve.banner import banner, exports
@@ -64,7 +69,8 @@ _FLAGS = {
 _ALREADY_IMPORTED = "Module already imported so cannot be rewritten"
 _PASSTHROUGH = """\
 Other options, such as -k EXPR, -x or -n 2, go to pytest, and so does everything
-after --. Put -v before run for the harness's own log, after it for pytest's.
+after --; one pytest does not take either is refused, naming the nearest. Put -v
+before run for the harness's own log, after it for pytest's.
 """
 
 
@@ -91,7 +97,15 @@ the run, so its campaigns replay as they ran. Works while the server runs.
 
 
 class _BadInput(Exception):
-    """Raised when the command line or the project's files cannot be used."""
+    """Raised when the command line or the project's files cannot be used.
+
+    ``command`` starts the message: ``harness``, or the subcommand that
+    refused.
+    """
+
+    def __init__(self, message: str, command: str = "harness") -> None:
+        super().__init__(message)
+        self.command = command
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args, extra = parser.parse_known_args(head)
         if (extra or tail) and args.handler is not _run:
-            parser.error(f"unrecognized arguments: {' '.join(extra + tail)}")
+            _refuse_extra(_subparser(parser, args.command), extra + tail)
     except SystemExit as stop:  # --help, or argparse's own usage error
         return stop.code if isinstance(stop.code, int) else BAD_INPUT
     _configure_logging(args.verbose)
@@ -112,8 +126,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         root = _root(args.root, required=not args.project_optional)
         return command(args, root, [*extra, *tail])
     except _BadInput as error:
-        print(f"harness: {error}", file=sys.stderr)
+        print(f"{error.command}: {error}", file=sys.stderr)
         return BAD_INPUT
+
+
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    """Return the parser of subcommand ``name``."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser = action.choices[name]
+            return found
+    return parser
+
+
+def _options(parser: argparse.ArgumentParser) -> list[str]:
+    """Return every option string ``parser`` takes, such as ``--seed``."""
+    return [name for action in parser._actions for name in action.option_strings]
+
+
+def _refuse_extra(parser: argparse.ArgumentParser, extra: list[str]) -> None:
+    """Exit through ``parser``'s usage error, guessing what each typo meant."""
+    known, guesses = _options(parser), {}
+    for word in extra:
+        flag = word.split("=", 1)[0]
+        close = difflib.get_close_matches(flag, known, n=1) if flag[:1] == "-" else []
+        if close:
+            guesses[flag] = close[0]
+    if len(guesses) == 1:
+        guess = f"; did you mean {next(iter(guesses.values()))}?"
+    else:
+        guess = "".join(f"; did you mean {b} for {a}?" for a, b in guesses.items())
+    parser.error(f"unrecognized arguments: {' '.join(extra)}{guess}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -136,7 +179,7 @@ def _parser() -> argparse.ArgumentParser:
         help="project folder (default: nearest one up from here with device-profiles/)",
     )
     parser.set_defaults(project_optional=False)
-    commands = parser.add_subparsers(metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     run = commands.add_parser(
         "run",
         allow_abbrev=False,
@@ -214,13 +257,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--appium-serve-port",
-        type=int,
-        default=0,
+        type=port,
         metavar="N",
         help="with --appium: serve each scenario's emulator on this HTTPS port, "
-        "where a real app's debug build sends (default: a free one)",
+        "where a real app's debug build sends (default: a free one; a fixed "
+        "one needs a single worker, so not with -n 2)",
     )
-    run.set_defaults(handler=_run)
+    run.set_defaults(handler=_run, run_options=_options(run))
     commands.add_parser(
         "profiles",
         help="list the device profiles after validating them",
@@ -430,15 +473,13 @@ def _run(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
     names = ",".join(selection.profile_names)
     junit = args.junit or root / "reports" / "junit.xml"
     try:
-        appium = resolve_url(args.appium)
-    except ScenarioError as error:
-        raise _BadInput(str(error)) from None
-    if args.appium_device != "real" and not appium:
-        raise _BadInput(
-            f"--appium-device {args.appium_device} needs an Appium: give --appium "
-            f"URL (or local), or set ${APPIUM_ENV}."
+        appium = check_options(
+            args.appium, args.appium_device, args.appium_serve_port, APPIUM_FLAGS
         )
+    except RunRefused as error:
+        raise _BadInput(str(error)) from None
     plugin = ["-p", "harness.runner.plugin"]
+    port_given = args.appium_serve_port is not None
     pytest_args = [
         *(plugin if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") else []),
         str(selection.scenarios),
@@ -450,9 +491,9 @@ def _run(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
         *([f"--harness-faults={','.join(selection.app.faults)}"] if args.fault else []),
         f"--junitxml={junit}",
         f"--harness-timelines={args.timelines}",
-        *([f"--harness-appium={appium}"] if appium else []),
+        *([f"--harness-appium={appium.url}"] if appium.url else []),
         f"--harness-appium-device={args.appium_device}",
-        f"--harness-appium-serve-port={args.appium_serve_port}",
+        *([f"--harness-appium-serve-port={args.appium_serve_port}"] * port_given),
         # harness is imported before pytest starts, and with it faker and anyio,
         # whose pytest plugins then cannot be rewritten; nothing is lost.
         "-W",
@@ -462,7 +503,13 @@ def _run(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
         *(["-rP"] if args.timelines == "always" else []),
     ]
     logger.info("running pytest %s", " ".join(pytest_args))
-    status = int(pytest.main(pytest_args))
+    guard = RunGuard(args.run_options, appium)
+    try:
+        status = int(pytest.main(pytest_args, plugins=[guard]))
+    except RunRefused as error:
+        raise _BadInput(str(error), error.command) from None
+    if status == pytest.ExitCode.USAGE_ERROR:
+        return BAD_INPUT  # pytest said why; harness's bad input exits 2
     if status == pytest.ExitCode.NO_TESTS_COLLECTED:
         sys.stdout.flush()
         given = f" with {' '.join(extra)}" if extra else ""

@@ -23,9 +23,11 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 
+from .drivers.capabilities import OPTIONS, section_problems
 from .errors import ConfigError, Problem, UnknownName
 from .files import (
     Duration,
@@ -153,50 +155,6 @@ _SnakeName = Annotated[
 ]
 
 
-# W3C capabilities take no prefix; every other one names its vendor (appium:).
-_W3C = frozenset({
-    "browserName", "browserVersion", "platformName", "acceptInsecureCerts",
-    "pageLoadStrategy", "proxy", "setWindowRect", "timeouts",
-    "strictFileInteractability", "unhandledPromptBehavior", "webSocketUrl",
-})  # fmt: skip
-_FROM_APP = {
-    "appium:app": "the action map's builds",
-    "appium:appPackage": "the app profile's bundle_id",
-    "appium:bundleId": "the app profile's bundle_id",
-}
-_ANSWERS_PROMPT = (
-    "answers the notification prompt for every scenario, so none could deny it; "
-    "remove it (world.device(answers_prompt=...) answers it)"
-)
-_AUTOMATION = {"android": ("UiAutomator2", "Espresso"), "ios": ("XCUITest",)}
-_PLATFORM_NAME = {"android": "Android", "ios": "iOS"}
-
-
-def _capability_keys(caps: dict[str, object]) -> dict[str, object]:
-    """Check each Appium capability's name and value on its own."""
-    problems = []
-    for key, value in caps.items():
-        bare = key.split(":", 1)[-1]
-        if ":" not in key and key not in _W3C:
-            problems.append(
-                f"{key!r} is not a W3C capability, so it needs its vendor's "
-                f"prefix; write appium:{key}."
-            )
-        elif key.startswith("harness:"):
-            problems.append(f"{key!r} is set by the harness per session; remove it.")
-        elif key in _FROM_APP:
-            problems.append(
-                f"{key!r} comes from {_FROM_APP[key]} at each session; remove it."
-            )
-        elif bare in ("autoGrantPermissions", "autoAcceptAlerts", "autoDismissAlerts"):
-            problems.append(f"{key!r} {_ANSWERS_PROMPT}.")
-        elif value is None:
-            problems.append(f"{key!r} is null; give it a value or remove it.")
-    if problems:
-        raise ValueError(" ".join(problems))
-    return caps
-
-
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -271,9 +229,20 @@ class DeviceProfile(_Section):
     background: BackgroundPolicy = BackgroundPolicy()
     quirks: Annotated[tuple[Quirk, ...], AfterValidator(_unique_quirks)] = ()
     capabilities: Annotated[tuple[Capability, ...], AfterValidator(_unique)]
-    appium: Annotated[dict[str, object], AfterValidator(_capability_keys)] = Field(
-        default_factory=dict
-    )
+    appium: dict[str, object] = Field(default_factory=dict)
+
+    @field_validator("appium")
+    @classmethod
+    def _appium_fits(
+        cls, caps: dict[str, object], info: ValidationInfo
+    ) -> dict[str, object]:
+        # Checked here, not with the rules below, so the section's problems
+        # show up even when another field is broken.
+        platform, version = info.data.get("platform"), info.data.get("os_version")
+        broken = section_problems(caps, platform, version)
+        if broken:
+            raise rule_problems(broken)
+        return caps
 
     @model_validator(mode="after")
     def _follow_rules(self, info: ValidationInfo) -> Self:
@@ -362,7 +331,7 @@ def _broken_rules(p: DeviceProfile, stem: object) -> list[tuple[str, str]]:
     )
     for check in (
         _push_rules, _android_rules, _permission_rules, _capability_rules,
-        _background_rules, _appium_rules,
+        _background_rules,
     ):  # fmt: skip
         check(p, rule)
     return broken
@@ -573,33 +542,6 @@ def _background_rules(p: DeviceProfile, rule: _Rule) -> None:
     )
 
 
-def _appium_rules(p: DeviceProfile, rule: _Rule) -> None:
-    """Check that a phone's Appium capabilities describe the phone it models."""
-    caps, wanted = p.appium, _PLATFORM_NAME.get(p.platform)
-    if not caps or wanted is None:
-        return  # browsers: each browser driver takes capabilities of its own
-    name = caps.get("platformName")
-    rule(
-        str(name).lower() != wanted.lower(),
-        "appium.platformName",
-        f"a {p.platform} phone is platformName {wanted}, not {name!r}; set it.",
-    )
-    automation, drivers = caps.get("appium:automationName"), _AUTOMATION[p.platform]
-    rule(
-        automation not in drivers,
-        "appium.appium:automationName",
-        f"{p.platform} phones are driven by {' or '.join(drivers)}, not "
-        f"{automation!r}; set appium:automationName to {drivers[0]}.",
-    )
-    version = caps.get("appium:platformVersion")
-    rule(
-        version is not None and str(version) != p.os_version,
-        "appium.appium:platformVersion",
-        f"{version!r} differs from os_version {p.os_version!r}; a farm would "
-        "hand out another OS than the profile models, so make them equal.",
-    )
-
-
 _FRESH_PERMISSION = {
     "android_runtime": {"initial": "not_determined", "prompt": "in_app"},
     "android_default_on": {"initial": "granted", "prompt": "none"},
@@ -635,8 +577,11 @@ def _upgrade(p: DeviceProfile, version: str, api_level: int | None) -> DevicePro
     data["title"] = re.sub(
         rf"\b({p.os_name}) {re.escape(p.os_version)}\b", rf"\1 {version}", p.title
     )
-    if "appium:platformVersion" in data["appium"]:
-        data["appium"]["appium:platformVersion"] = version
+    options = data["appium"].get(OPTIONS)
+    for section in (data["appium"], options if isinstance(options, dict) else {}):
+        for key in ("appium:platformVersion", "platformVersion"):
+            if key in section:
+                section[key] = version
     try:
         return DeviceProfile.model_validate(data)
     except ValidationError as error:

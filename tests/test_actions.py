@@ -44,6 +44,20 @@ def problems(apps_dir: Path, body: str, head: str = HEAD) -> list[str]:
     return str(caught.value).splitlines()
 
 
+def copy_project(tmp_path: Path) -> Path:
+    """Copy the repository's profiles, fixtures and scenarios; return the copy."""
+    project = tmp_path / "project"
+    for folder in ("device-profiles", "fixtures", "scenarios"):
+        source = ROOT / folder
+        (project / folder).mkdir(parents=True)
+        for path in source.rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                target = project / folder / path.relative_to(source)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(path.read_bytes())
+    return project
+
+
 def test_the_reference_map_has_fake_steps_for_every_action() -> None:
     actions = load_action_map(ROOT / "fixtures/apps/reference.appium.yaml")
 
@@ -165,6 +179,109 @@ def test_push_link_must_carry_the_payload_only(apps_dir: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("action", "text", "plain"),
+    [
+        ("log_in", "{email!z}", "{email}"),
+        ("add_to_cart", "{qty:d}", "{qty}"),
+        ("add_to_cart", "{sku:{email}}", "{sku}"),
+        ("log_in", "{password!s:>99999999}", "{password}"),
+        ("log_in", "{email.upper}", "{email}"),
+    ],
+)
+def test_placeholder_with_a_conversion_or_format_spec_is_refused(
+    apps_dir: Path, action: str, text: str, plain: str
+) -> None:
+    found = problems(
+        apps_dir, f"  {action}:\n    fake:\n      - type: {{by: id, value: e, "
+        f"text: '{text}'}}\n",
+    )  # fmt: skip
+
+    assert found == [
+        f"apps/shop.appium.yaml: actions.{action}.fake.0.type.text: {text} is not a "
+        f"plain placeholder; write {plain}; conversions, format specs and lookups "
+        "are not supported"
+    ]
+
+
+def test_push_link_with_a_format_spec_is_refused(apps_dir: Path) -> None:
+    found = problems(
+        apps_dir,
+        "  log_out: {}\n",
+        head=f"{HEAD[:10]}push_link: 'x://{{payload!s:>99999999}}'\nactions:\n",
+    )
+
+    assert found == [
+        "apps/shop.appium.yaml: push_link: {payload!s:>99999999} is not a plain "
+        "placeholder; write {payload}; conversions, format specs and lookups are "
+        "not supported"
+    ]
+
+
+def test_fill_takes_plain_placeholders_only() -> None:
+    call = Call.of(SHOPPER)
+
+    with pytest.raises(ValueError, match="cannot be filled"):
+        fill("{email:>99999999}", call)
+    assert fill("{{literal}} {email}", call) == "{literal} " + SHOPPER.email
+
+
+def test_an_empty_step_list_is_a_problem(apps_dir: Path) -> None:
+    found = problems(apps_dir, "  log_out:\n    fake: []\n")
+
+    assert found == [
+        "apps/shop.appium.yaml: actions.log_out.fake: an action needs at least one "
+        "step; leave the platform out if the app has no such screen"
+    ]
+
+
+@pytest.mark.parametrize(("timeout", "ok"), [("2m", True), ("121s", False)])
+def test_a_wait_is_at_most_two_minutes(apps_dir: Path, timeout: str, ok: bool) -> None:
+    wait = f"{{by: id, value: x, timeout: {timeout}}}"
+    body = f"  log_out:\n    fake:\n      - wait_for: {wait}\n"
+    path = apps_dir / "shop.appium.yaml"
+    path.write_text(HEAD + body)
+
+    if ok:
+        assert load_action_map(path).steps("log_out", "fake")
+        return
+    assert problems(apps_dir, body) == [
+        "apps/shop.appium.yaml: actions.log_out.fake.0.wait_for.timeout: a wait is "
+        "at most 2m of real time, not 121s; the cell stands still while it waits, "
+        "so give 2m or less"
+    ]
+
+
+def test_step_and_placeholder_problems_are_reported_together(apps_dir: Path) -> None:
+    found = problems(
+        apps_dir,
+        "  log_in:\n    fake:\n"
+        "      - tapp: {by: id, value: x}\n"
+        "      - type: {by: id, value: e, text: '{email!r}'}\n"
+        "  view:\n    fake:\n      - tap: {by: id, value: '{qty}'}\n",
+    )
+
+    assert sorted(line.split(": ")[1] for line in found) == [
+        "actions.log_in.fake.0",
+        "actions.log_in.fake.1.type.text",
+        "actions.view.fake.0.tap.value",
+    ]
+
+
+def test_a_map_without_its_app_profile_is_reported_beside_its_other_problems(
+    apps_dir: Path,
+) -> None:
+    (apps_dir / "shop.appium.yaml").write_text(HEAD + "  log_out:\n    fake: []\n")
+
+    with pytest.raises(ConfigError) as caught:
+        check_action_maps(apps_dir)
+
+    assert [(p.path, p.message[:22]) for p in caught.value.problems] == [
+        ("actions.log_out.fake", "an action needs at lea"),
+        ("app", "'shop' has no app prof"),
+    ]
+
+
 def test_a_map_without_its_app_profile_is_a_validation_problem(apps_dir: Path) -> None:
     (apps_dir / "shop.appium.yaml").write_text(HEAD + "  log_out: {}\n")
 
@@ -193,15 +310,7 @@ def test_fill_takes_the_shopper_and_product_of_the_call() -> None:
 def test_harness_validate_reports_a_broken_action_map(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project = tmp_path / "project"
-    for folder in ("device-profiles", "fixtures", "scenarios"):
-        source = ROOT / folder
-        (project / folder).mkdir(parents=True)
-        for path in source.rglob("*"):
-            if path.is_file() and "__pycache__" not in path.parts:
-                target = project / folder / path.relative_to(source)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(path.read_bytes())
+    project = copy_project(tmp_path)
     broken = project / "fixtures/apps/reference.appium.yaml"
     broken.write_text(
         broken.read_text().replace(
@@ -214,3 +323,31 @@ def test_harness_validate_reports_a_broken_action_map(
     out = capsys.readouterr().out
     assert status == 2
     assert "reference.appium.yaml: actions.log_in.fake.2: 'tapp' is not a step" in out
+
+
+def test_harness_validate_reports_each_action_map_problem_on_its_own_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = copy_project(tmp_path)
+    apps = project / "fixtures/apps"
+    (apps / "gone.appium.yaml").write_text(
+        "app: gone\nactions:\n  log_in:\n    fake:\n"
+        "      - tapp: {by: id, value: x}\n"
+        "      - type: {by: id, value: e, text: '{email:>9}'}\n"
+        "    android: []\n"
+    )
+
+    status = main(["--root", str(project), "validate"])
+
+    lines = sorted(
+        line.split(": ")[1]
+        for line in capsys.readouterr().out.splitlines()
+        if line.split(": ")[0].endswith("fixtures/apps/gone.appium.yaml")
+    )
+    assert status == 2
+    assert lines == [
+        "actions.log_in.android",
+        "actions.log_in.fake.0",
+        "actions.log_in.fake.1.type.text",
+        "app",
+    ]

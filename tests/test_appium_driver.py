@@ -65,7 +65,33 @@ def test_appium_url_that_is_not_one_names_its_source() -> None:
         resolve_url(None, {"HARNESS_APPIUM_URL": "farm:4723"})
 
     assert str(caught.value).startswith(
-        "HARNESS_APPIUM_URL 'farm:4723' is not an Appium URL; give http(s)://host:port"
+        "HARNESS_APPIUM_URL 'farm:4723' is not an Appium URL (it does not start "
+        "with http:// or https://); give http(s)://host:port"
+    )
+
+
+def test_appium_url_may_name_an_ipv6_host_or_carry_credentials() -> None:
+    assert resolve_url("http://[::1]:4723", {}) == "http://[::1]:4723"
+    assert resolve_url("https://u:key@hub.test/wd/hub/", {}) == (
+        "https://u:key@hub.test/wd/hub"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://127.0.0.1:99999", "'99999' is not a port from 1 to 65535"),
+        ("http://127.0.0.1:0", "0 is not a port a server listens on"),
+        ("http://[::1:4723", "Invalid IPv6 URL"),
+        ("http://:4723", "it names no host"),
+    ],
+)
+def test_appium_url_with_no_usable_host_or_port_is_refused(url: str, why: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        resolve_url(url, {}, flag="--harness-appium")
+
+    assert str(caught.value).startswith(
+        f"--harness-appium {url!r} is not an Appium URL ({why}); "
     )
 
 
@@ -90,6 +116,20 @@ def test_ios_capabilities_name_the_bundle_and_build_xcuitest_options() -> None:
     assert options["platformName"] == "iOS"
     assert options["appium:automationName"] == "XCUITest"
     assert options["appium:deviceName"] == "iPhone 15 Pro"
+
+
+def test_appium_options_are_spread_out_under_the_harness_own_keys(
+    tmp_path: Path,
+) -> None:
+    source = ROOT / "device-profiles" / "android-14-pixel.yaml"
+    path = tmp_path / source.name
+    path.write_text(source.read_text() + '  "appium:options": {udid: emulator-5556}\n')
+
+    caps = phone_capabilities(load_profile(path), APP)
+
+    assert "appium:options" not in caps
+    assert caps["appium:udid"] == "emulator-5556"
+    assert caps["appium:noReset"] is True
 
 
 def test_harnessfake_capabilities_attach_to_a_rack_phone() -> None:
@@ -197,8 +237,19 @@ def test_real_android_session_names_the_missing_driver(appium: AppiumServer) -> 
 def test_no_server_at_the_url_is_unreachable_not_a_hang() -> None:
     caps = fake_capabilities("http://127.0.0.1:9/_harness", phone_id="phone-1")
 
-    with pytest.raises(AppiumUnreachable, match="no Appium server answers"):
+    with pytest.raises(AppiumUnreachable, match="no Appium server answers") as caught:
         Session.open("phone", "http://127.0.0.1:9", caps)
+
+    assert str(caught.value).endswith("start one there, or run with --appium local")
+
+
+def test_no_server_for_a_real_phone_does_not_suggest_local_appium() -> None:
+    caps = phone_capabilities(PROFILES["android-14-pixel"], APP)
+
+    with pytest.raises(AppiumUnreachable) as caught:
+        Session.open("phone", "http://127.0.0.1:9", caps)
+
+    assert str(caught.value).endswith("(MaxRetryError); start one there")
 
 
 def test_setup_defaults_to_real_devices() -> None:

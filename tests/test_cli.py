@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from harness.cli import main
+from harness.drivers.appium_server import free_port
 from harness.serve import Server, project_options
 
 IOS = """\
@@ -164,6 +165,29 @@ def test_validate_lists_every_problem_of_every_file_and_exits_2(
         """)  # noqa: E501
 
 
+def test_validate_lists_each_appium_key_problem_on_its_own_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    section = (
+        'appium:\n  platformName: iOS\n  "appium:automationName": UiAutomator2\n'
+        '  "appium:platformVersion": "17.4"\n  ":weird": 1\n'
+        '  "appium:options": {bundleId: com.x}\n'
+    )
+    write(project / "device-profiles/ios-17-iphone.yaml", IOS + section)
+
+    assert harness(capsys, "validate") == snapshot("""
+        exit 2
+        --- stdout
+        device-profiles/ios-17-iphone.yaml: appium.:weird: ':weird' is not a capability name; an extension capability is vendor:name with both parts, like appium:udid or df:udids
+        device-profiles/ios-17-iphone.yaml: appium.appium:options.bundleId: 'appium:bundleId' comes from the app profile's bundle_id at each session; remove it.
+        device-profiles/ios-17-iphone.yaml: appium.appium:automationName: ios phones are driven by XCUITest, not 'UiAutomator2'; set appium:automationName to XCUITest.
+        device-profiles/ios-17-iphone.yaml: appium.appium:platformVersion: '17.4' differs from os_version '17.5'; a farm would hand out another OS than the profile models, so make them equal.
+
+        4 problems in 1 file; fix them and run harness validate again.
+        --- stderr
+        """)  # noqa: E501
+
+
 def test_run_with_an_unknown_profile_exits_2_naming_the_known_ones(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -201,16 +225,81 @@ def test_outside_a_project_exits_2_saying_where_it_looked(
         """)  # noqa: E501
 
 
-def test_unknown_arguments_outside_run_exit_2_with_usage(
+def test_unknown_arguments_outside_run_exit_2_with_the_commands_usage(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert harness(capsys, "validate", "-k", "x") == snapshot("""
         exit 2
         --- stdout
         --- stderr
-        usage: harness [-h] [-v] [--root DIR] COMMAND ...
-        harness: error: unrecognized arguments: -k x
+        usage: harness validate [-h]
+        harness validate: error: unrecognized arguments: -k x
         """)
+
+
+def test_a_typo_in_a_subcommands_option_suggests_the_option(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert harness(capsys, "serve", "--prot", "0") == snapshot("""
+        exit 2
+        --- stdout
+        --- stderr
+        usage: harness serve [-h] [--port N] [--http-port N | --no-http]
+                             [--listen ADDRESS] [--state DIR] [--fresh]
+                             [--workspace NAME] [--seed N] [--cert-name NAME]
+                             [--ios-topic BUNDLE] [--print-env] [--env-file PATH]
+        harness serve: error: unrecognized arguments: --prot 0; did you mean --port?
+        """)
+
+
+# -- harness run's Appium options, refused before pytest starts ------------------------
+
+
+@pytest.fixture
+def no_appium_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run as if no Appium URL were set in the environment."""
+    monkeypatch.delenv("HARNESS_APPIUM_URL", raising=False)
+
+
+def test_serve_port_without_appium_exits_2_naming_both_flags(
+    project: Path, capsys: pytest.CaptureFixture[str], no_appium_env: None
+) -> None:
+    assert harness(capsys, "run", "--appium-serve-port", "8443") == snapshot("""
+        exit 2
+        --- stdout
+        --- stderr
+        harness: --appium-serve-port serves each scenario's emulator to phones reached through Appium, and the run has no Appium: give --appium URL (or local), or set $HARNESS_APPIUM_URL, or drop --appium-serve-port.
+        """)  # noqa: E501
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ("-5", "-5 is not a port; give 1 to 65535, or 0 for a free one"),
+        ("70000", "70000 is not a port; give 1 to 65535, or 0 for a free one"),
+        ("http", "'http' is not a port number"),
+    ],
+)
+def test_serve_port_out_of_range_exits_2_naming_the_flag(
+    project: Path, capsys: pytest.CaptureFixture[str], given: str, says: str
+) -> None:
+    output = harness(capsys, "run", "--appium", "local", "--appium-serve-port", given)
+
+    assert output.startswith("exit 2\n--- stdout\n--- stderr\nusage: harness run ")
+    assert output.endswith(
+        f"harness run: error: argument --appium-serve-port: {says}\n"
+    )
+
+
+def test_appium_url_with_an_impossible_port_exits_2_before_pytest(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = harness(capsys, "run", "--appium", "http://127.0.0.1:99999")
+
+    assert output.startswith(
+        "exit 2\n--- stdout\n--- stderr\nharness: --appium "
+        "'http://127.0.0.1:99999' is not an Appium URL ('99999' is not a port"
+    )
 
 
 # -- harness inspect and the state flags of harness serve ------------------------------
@@ -328,13 +417,20 @@ def test_serve_fresh_without_state_exits_2(
 # -- harness run, in a fresh process so pytest starts clean ----------------------------
 
 
-def run(project: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+def run(
+    project: Path, *argv: str, env: dict[str, str] | None = None, module: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run ``harness`` (or ``python`` with ``module``) in ``project``, freshly."""
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PYTEST_") and k != "HARNESS_APPIUM_URL"
+    } | (env or {})
     code = "import sys; from harness.cli import main; sys.exit(main())"
     return subprocess.run(
-        [sys.executable, "-c", code, *argv],
+        [sys.executable, *([] if module else ["-c", code]), *argv],
         cwd=project,
-        env=env,
+        env=environ,
         capture_output=True,
         text=True,
         timeout=120,
@@ -420,6 +516,131 @@ def test_run_with_nothing_matched_says_so_and_exits_5(project: Path) -> None:
         exit 5
         harness: no scenarios matched: pytest collected nothing from scenarios on 1 device profile with -k nope; check -k, and that the scenario files hold @scenario functions.
         """)  # noqa: E501
+
+
+def test_run_with_a_typo_names_the_option_it_meant_and_exits_2(project: Path) -> None:
+    result = run(project, "run", "--apium", "http://127.0.0.1:4723")
+
+    assert f"exit {result.returncode}\n{result.stdout}{result.stderr}" == snapshot("""
+        exit 2
+        harness run: unknown option --apium; did you mean --appium?
+        """)
+
+
+def test_run_with_a_pytest_option_typo_suggests_pytests_option(project: Path) -> None:
+    result = run(project, "run", "--maxfial", "1", "--nope-at-all")
+
+    assert f"exit {result.returncode}\n{result.stdout}{result.stderr}" == snapshot("""
+        exit 2
+        harness run: unknown option --maxfial; did you mean --maxfail?
+        harness run: unknown option --nope-at-all; see harness run --help for its own options and pytest --help for the ones it passes on
+        """)  # noqa: E501
+
+
+def test_run_with_a_value_pytest_cannot_read_exits_2(project: Path) -> None:
+    result = run(project, "run", "-n", "many")
+
+    assert f"exit {result.returncode}\n{result.stdout}{result.stderr}" == snapshot("""
+        exit 2
+        harness run: pytest cannot take these arguments: argument -n/--numprocesses: invalid parse_numprocesses value: 'many'
+        """)  # noqa: E501
+
+
+def test_a_usage_error_pytest_finds_later_exits_2_too(project: Path) -> None:
+    result = run(project, "run", "-k", "(")
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("ERROR: Wrong expression passed to '-k': (")
+
+
+def test_run_passes_xdist_last_failed_and_plugin_options_through(
+    project: Path,
+) -> None:
+    argv = ("-x", "--lf", "-n", "2", "-p", "no:warnings", "-k", "browses")
+
+    result = run(project, "run", *argv)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "created: 2/2 workers" in result.stdout
+    assert "== 2 passed in " in result.stdout  # the two browses cells only
+
+
+def test_fixed_serve_port_with_several_workers_is_refused(project: Path) -> None:
+    result = run(
+        project, "run", "--appium", "http://127.0.0.1:9",
+        "--appium-serve-port", "8443", "-n", "2",
+    )  # fmt: skip
+
+    assert f"exit {result.returncode}\n{result.stdout}{result.stderr}" == snapshot("""
+        exit 2
+        harness: --appium-serve-port 8443 with 2 xdist workers: every worker would bind the same port; give --appium-serve-port 0 with -n, or run one worker.
+        """)  # noqa: E501
+
+
+@pytest.mark.parametrize(
+    ("device", "hint"),
+    [
+        ("harnessfake", ", or run with --appium local (the project's own Appium, "
+         "which has the harnessfake driver)"),
+        ("real", ""),
+    ],
+)  # fmt: skip
+def test_unreachable_appium_stops_the_run_with_one_message(
+    project: Path, device: str, hint: str
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+
+    result = run(project, "run", "--appium", url, "--appium-device", device)
+
+    assert f"exit {result.returncode}\n{result.stdout}{result.stderr}" == (
+        f"exit 2\nharness: --appium {url}: no Appium answers at {url}/status "
+        "(ConnectError: [Errno 111] Connection refused); start Appium there or "
+        f"correct the URL{hint}.\n"
+    )
+
+
+def test_an_unreachable_appiums_password_is_not_printed(project: Path) -> None:
+    url = f"http://farm:s3cret@127.0.0.1:{free_port()}/wd/hub"
+
+    result = run(project, "run", "--appium", url)
+
+    assert result.returncode == 2
+    assert "s3cret" not in result.stderr
+    assert "--appium http://farm:***@127.0.0.1:" in result.stderr
+
+
+def test_an_ipv6_appium_url_is_taken(project: Path) -> None:
+    url = f"http://[::1]:{free_port()}"
+
+    result = run(project, "run", "--appium", url)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"harness: --appium {url}: no Appium answers at {url}/status"
+    )
+
+
+def test_appium_not_installed_names_the_flag_of_the_command_in_use(
+    project: Path, tmp_path: Path
+) -> None:
+    env = {"HARNESS_NODE": str(tmp_path / "no-node")}
+
+    harness_run = run(project, "run", "--appium", "local", env=env)
+    pytest_run = run(
+        project, "-m", "pytest", "scenarios", "--harness-appium", "local",
+        "-p", "no:cacheprovider", env=env, module=True,
+    )  # fmt: skip
+
+    assert harness_run.returncode == 2
+    assert harness_run.stderr == (
+        f"harness: --appium local: Appium is not installed in {tmp_path}/no-node: "
+        "run `npm ci` there (it installs Appium 3 and the drivers from the "
+        "lockfile), or set HARNESS_NODE to a folder where it ran.\n"
+    )
+    assert pytest_run.returncode == 4  # pytest's own status for a usage error
+    assert "ERROR: --harness-appium local: Appium is not installed" in (
+        pytest_run.stderr
+    )
 
 
 def test_env_file_appears_whole_once_serving_and_names_the_pid(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ a temporary folder and are replayed through ``harness run``.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -199,3 +200,80 @@ def test_bad_fuzz_input_is_refused_with_what_to_pass(
 
     assert status == 2
     assert said in capsys.readouterr().err
+
+
+def test_an_unwritable_out_is_refused_before_the_search(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    searched: list[object] = []
+    monkeypatch.setattr("harness.fuzz.command.run_fuzz", searched.append)
+
+    status = main(["--root", str(ROOT), "fuzz", "--out", "/proc/nope"])
+
+    assert (status, searched) == (2, [])
+    assert capsys.readouterr().err == (
+        "harness fuzz: --out /proc/nope cannot hold found scenarios (/proc/nope: "
+        "No such file or directory); pass --out a folder you can write to\n"
+    )
+
+
+def test_a_writable_out_made_for_the_check_is_removed_again(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "found"
+
+    status = main(
+        ["--root", str(ROOT), "fuzz", "--examples", "2", "--steps", "3",
+         "--out", str(out), "--database", str(tmp_path / "db")]
+    )  # fmt: skip
+
+    assert status == 0
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "given"),
+    [
+        (["--app", "reference"], "--app"),
+        (["--fault", "identity_read_at_flush"], "--fault"),
+    ],
+)
+def test_mutations_refuse_an_app_or_a_fault(
+    argv: list[str], given: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["--root", str(ROOT), "fuzz", "--mutations", *argv])
+
+    assert status == 2
+    assert capsys.readouterr().err == (
+        "harness fuzz: --mutations plays every fault and mistake app on the "
+        f"reference app, so {given} has no place beside it; drop --app/--fault\n"
+    )
+
+
+def test_the_summary_says_hypothesis_played_more_than_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(
+        ["--root", str(ROOT), "fuzz", "--examples", "20", "--steps", "5",
+         "--out", str(tmp_path), "--database", str(tmp_path / "db")]
+    )  # fmt: skip
+
+    out = capsys.readouterr().out
+    assert status == 0
+    assert re.match(
+        r"harness fuzz: 2\d journeys \(20 asked; Hypothesis adds a few\), every "
+        r"invariant held",
+        out,
+    ), out
+
+
+def test_a_typo_in_a_fuzz_option_prints_fuzzs_usage_and_a_guess(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status = main(["--root", str(ROOT), "fuzz", "--exampels", "5"])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("usage: harness fuzz [-h] [--examples N]")
+    assert err.endswith(
+        "harness fuzz: error: unrecognized arguments: --exampels 5; did you mean "
+        "--examples?\n"
+    )

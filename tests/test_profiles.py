@@ -483,3 +483,160 @@ def test_impossible_upgrade_is_refused_naming_the_rule(
         profile.upgraded(version, api_level)
 
     assert [str(p) for p in caught.value.problems] == [problem]
+
+
+# -- the appium: section ------------------------------------------------------
+
+
+def appium_problems(profiles_dir: Path, **section: object) -> list[str]:
+    """Load android-14-pixel with ``section`` added to its appium: keys."""
+    data = shipped("android-14-pixel")
+    data["appium"] |= section
+    path = write(profiles_dir, "android-14-pixel", data)
+    return problems_of(path)
+
+
+def test_appium_options_cannot_smuggle_in_a_refused_key(profiles_dir: Path) -> None:
+    found = appium_problems(
+        profiles_dir,
+        **{"appium:options": {"appPackage": "com.x", "autoAcceptAlerts": True}},
+    )
+
+    assert found == [
+        "device-profiles/android-14-pixel.yaml: appium.appium:options.appPackage: "
+        "'appium:appPackage' comes from the app profile's bundle_id at each "
+        "session; remove it.",
+        "device-profiles/android-14-pixel.yaml: appium.appium:options."
+        "autoAcceptAlerts: 'appium:autoAcceptAlerts' answers the notification "
+        "prompt for every scenario, so none could deny it; remove it "
+        "(world.device(answers_prompt=...) answers it).",
+    ]
+
+
+def test_appium_options_must_be_a_mapping_of_appiums_own_keys(
+    profiles_dir: Path,
+) -> None:
+    assert [p.split(": ", 2)[1] for p in appium_problems(
+        profiles_dir, **{"appium:options": ["noReset"]}
+    )] == ["appium.appium:options"]  # fmt: skip
+    found = appium_problems(
+        profiles_dir, **{"appium:options": {"platformName": "Android"}}
+    )
+    assert found == [
+        "device-profiles/android-14-pixel.yaml: appium.appium:options.platformName: "
+        "platformName is a W3C capability and Appium refuses it inside "
+        "appium:options; put it beside appium:options."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [
+        (":weird", "':weird' is not a capability name; an extension capability "
+         "is vendor:name with both parts"),
+        ("appium:", "'appium:' is not a capability name"),
+        ("appium:device Name", "'appium:device Name' has whitespace in it"),
+        (" platformName", "' platformName' has whitespace in it"),
+    ],
+)  # fmt: skip
+def test_a_key_that_is_no_capability_name_is_refused(
+    profiles_dir: Path, key: str, says: str
+) -> None:
+    [found] = appium_problems(profiles_dir, **{key: "x"})
+
+    assert found.startswith(
+        f"device-profiles/android-14-pixel.yaml: appium.{key}: {says}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("goog:chromeOptions", ["--headless"], "takes a mapping of keys, not a list"),
+        ("appium:newCommandTimeout", "300", "takes a number, not the text '300'"),
+        ("appium:noReset", "yes", "takes true or false, not the text 'yes'"),
+        ("appium:platformVersion", 14, "takes text (in quotes), not the number 14"),
+    ],
+)
+def test_a_value_of_the_wrong_type_for_appiums_schema_is_refused(
+    profiles_dir: Path, key: str, value: object, says: str
+) -> None:
+    [found] = appium_problems(profiles_dir, **{key: value})
+
+    assert found == (
+        f"device-profiles/android-14-pixel.yaml: appium.{key}: {key!r} {says}."
+    )
+
+
+def test_a_farms_own_keys_of_any_type_pass(profiles_dir: Path) -> None:
+    data = shipped("android-14-pixel")
+    data["appium"] |= {"df:udids": ["a", "b"], "bstack:options": {"os": "x"}}
+
+    profile = load_profile(write(profiles_dir, "android-14-pixel", data))
+
+    assert profile.appium["df:udids"] == ["a", "b"]
+
+
+def test_a_w3c_name_in_the_wrong_case_suggests_the_right_one(
+    profiles_dir: Path,
+) -> None:
+    data = shipped("android-14-pixel")
+    data["appium"]["platformname"] = data["appium"].pop("platformName")
+
+    found = problems_of(write(profiles_dir, "android-14-pixel", data))
+
+    assert found == [
+        "device-profiles/android-14-pixel.yaml: appium.platformname: 'platformname' "
+        "is not a W3C capability; names are case-sensitive, so write platformName "
+        "(did you mean platformName?)."
+    ]
+
+
+def test_key_problems_and_the_phones_rules_are_reported_together(
+    profiles_dir: Path,
+) -> None:
+    data = shipped("android-14-pixel")
+    data["appium"] |= {
+        "udid": "emulator-5554",
+        "appium:app": "/shop.apk",
+        "appium:automationName": "XCUITest",
+        "appium:platformVersion": "13",
+    }
+    data["push"]["service"] = "apn"  # a broken field elsewhere hides nothing
+
+    found = problems_of(write(profiles_dir, "android-14-pixel", data))
+
+    assert sorted(line.split(": ")[1] for line in found) == [
+        "appium.appium:app",
+        "appium.appium:automationName",
+        "appium.appium:platformVersion",
+        "appium.udid",
+        "push.service",
+    ]
+
+
+def test_the_phones_rules_read_appium_options_too(profiles_dir: Path) -> None:
+    data = shipped("android-14-pixel")
+    del data["appium"]["appium:platformVersion"]
+    data["appium"]["appium:options"] = {"platformVersion": "13"}
+
+    found = problems_of(write(profiles_dir, "android-14-pixel", data))
+
+    assert found == [
+        "device-profiles/android-14-pixel.yaml: appium.appium:options."
+        "platformVersion: '13' differs from os_version '14'; a farm would hand out "
+        "another OS than the profile models, so make them equal."
+    ]
+
+
+def test_upgrade_moves_the_platform_version_inside_appium_options(
+    profiles_dir: Path,
+) -> None:
+    data = shipped("android-12-samsung")
+    del data["appium"]["appium:platformVersion"]
+    data["appium"]["appium:options"] = {"platformVersion": "12"}
+    samsung = load_profile(write(profiles_dir, "android-12-samsung", data))
+
+    upgraded = samsung.upgraded("13")
+
+    assert upgraded.appium["appium:options"] == {"platformVersion": "13"}

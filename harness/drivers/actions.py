@@ -16,14 +16,15 @@ A step is ``tap``, ``type``, ``wait_for`` (each with a locator: ``by`` and
 ``value``) or ``back``. Texts and values may hold placeholders filled from the
 shopper and product of the call: ``{email}``, ``{password}``, ``{user_id}``,
 ``{first_name}``, ``{last_name}``, ``{sku}``, ``{qty}``; each action allows the
-ones it knows of. Loading reports every problem at once as
-``file: key.path: message``.
+ones it knows of, as plain names only (:mod:`.placeholders`). An action listed
+for a platform has at least one step, and a ``wait_for`` waits at most
+``MAX_WAIT``. Loading reports every problem at once as ``file: key.path:
+message``: steps that fail to parse and bad placeholders alike.
 """
 
 from __future__ import annotations
 
 import difflib
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -42,13 +44,29 @@ from pydantic import (
 )
 
 from ..errors import ConfigError, Problem
-from ..files import Duration, describe, parse_model, rule_problems, shown
+from ..files import (
+    Duration,
+    describe,
+    format_duration,
+    parse_model,
+    read_yaml,
+    rule_problems,
+    shown,
+)
+from .placeholders import (
+    PLACEHOLDERS,
+    fields,
+    placeholder_problems,
+    render,
+    scan_action_map,
+)
 
 if TYPE_CHECKING:
     from ..people import Product, Shopper
 
 __all__ = [
     "ACTIONS",
+    "MAX_WAIT",
     "SUFFIX",
     "ActionMap",
     "Back",
@@ -95,19 +113,8 @@ STRATEGIES: dict[str, str] = {
     "ios_class_chain": "-ios class chain",
 }
 STEP_KINDS = ("tap", "type", "wait_for", "back")
-_SHOPPER = ("email", "password", "user_id", "first_name", "last_name")
-_PRODUCT = ("sku", "qty")
-PLACEHOLDERS: dict[str, tuple[str, ...]] = {
-    "log_in": _SHOPPER,
-    "create_account": _SHOPPER,
-    "open_order_tracking": _SHOPPER,
-    "log_out": (),
-    "request_permission": (),
-    "view": ("sku",),
-    "add_to_cart": _PRODUCT,
-    "start_checkout": _PRODUCT,
-    "complete_order": _PRODUCT,
-}
+# A wait holds the cell in real time; past two minutes the app is stuck.
+MAX_WAIT = timedelta(seconds=120)
 
 
 class _Strict(BaseModel):
@@ -147,9 +154,15 @@ class WaitFor(Locator):
 
     @field_validator("timeout")
     @classmethod
-    def _positive(cls, value: timedelta) -> timedelta:
+    def _bounded(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):
             raise ValueError("a wait needs a timeout longer than 0s, like 10s")
+        if value > MAX_WAIT:
+            raise ValueError(
+                f"a wait is at most {format_duration(MAX_WAIT)} of real time, not "
+                f"{format_duration(value)}; the cell stands still while it waits, "
+                "so give 2m or less"
+            )
         return value
 
 
@@ -211,7 +224,18 @@ Step = Annotated[
     Discriminator(_kind),
     BeforeValidator(_step_shape),
 ]
-Steps = tuple[Step, ...]
+
+
+def _some(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    if not steps:
+        raise ValueError(
+            "an action needs at least one step; leave the platform out if the app "
+            "has no such screen"
+        )
+    return steps
+
+
+Steps = Annotated[tuple[Step, ...], AfterValidator(_some)]
 
 
 class PlatformSteps(_Strict):
@@ -284,12 +308,18 @@ class ActionMap(_Strict):
     @field_validator("push_link")
     @classmethod
     def _push_link_has_payload(cls, value: str | None) -> str | None:
-        if value is not None and _fields(value) != ["payload"]:
-            raise ValueError(
-                f"{value!r} must hold {{payload}} once and no other placeholder; "
-                "the push's data is put there, URL-encoded"
-            )
-        return value
+        if value is None:
+            return value
+        broken = placeholder_problems(value, ("payload",), "push_link")
+        if not broken and fields(value) == ["payload"]:
+            return value
+        if any(name != "payload" for name in _names_or_none(value)):
+            broken = []  # another name: the rule below says what to write
+        raise ValueError(
+            "; ".join(broken)
+            or f"{value!r} must hold {{payload}} once and no other placeholder; "
+            "the push's data is put there, URL-encoded"
+        )
 
     def steps(self, action: str, platform: str) -> Steps | None:
         """Return the steps of ``action`` on ``platform``, or None if it has none."""
@@ -297,45 +327,22 @@ class ActionMap(_Strict):
         return getattr(listed, platform, None) if listed is not None else None
 
 
-def _fields(text: str) -> list[str]:
-    """Return the placeholder names in ``text``; a malformed one raises ValueError."""
-    return [
-        name for _, name, _, _ in string.Formatter().parse(text) if name is not None
-    ]
+def _names_or_none(text: str) -> list[str]:
+    try:
+        return fields(text)
+    except ValueError:
+        return []
 
 
 def _placeholder_problems(
     action: str, step: object, where: str
 ) -> list[tuple[str, str]]:
-    allowed = PLACEHOLDERS[action]
-    problems: list[tuple[str, str]] = []
-    for key in ("value", "text"):
-        text = getattr(step, key, None)
-        if not isinstance(text, str):
-            continue
-        try:
-            names = _fields(text)
-        except ValueError as error:
-            problems.append(
-                (f"{where}.{key}", f"{text!r} is malformed ({error}); write a "
-                 "placeholder as {email} and a brace as {{ or }}")
-            )  # fmt: skip
-            continue
-        for name in names:
-            if name in allowed:
-                continue
-            problems.append((f"{where}.{key}", _unknown_placeholder(action, name)))
-    return problems
-
-
-def _unknown_placeholder(action: str, name: str) -> str:
-    allowed = PLACEHOLDERS[action]
-    if not allowed:
-        return f"{{{name}}} is not a placeholder; {action} takes none"
-    close = difflib.get_close_matches(name, allowed, n=1)
-    guess = f" (did you mean {{{close[0]}}}?)" if close else ""
-    listed = ", ".join(f"{{{n}}}" for n in allowed)
-    return f"{{{name}}} is not a placeholder of {action}; use {listed}{guess}"
+    return [
+        (f"{where}.{key}", message)
+        for key in ("value", "text")
+        if isinstance(text := getattr(step, key, None), str)
+        for message in placeholder_problems(text, PLACEHOLDERS[action], action)
+    ]
 
 
 # -- filling steps from a call --------------------------------------------------
@@ -378,7 +385,7 @@ class Call:
 
 def fill(text: str, call: Call) -> str:
     """Return ``text`` with its placeholders replaced by the call's values."""
-    return text.format_map(call.values)
+    return render(text, call.values)
 
 
 # -- loading -------------------------------------------------------------------
@@ -389,20 +396,38 @@ def action_map_path(apps: Path, app: str) -> Path:
     return apps / f"{app}{SUFFIX}"
 
 
+def _parse(path: Path) -> tuple[ActionMap | None, list[Problem]]:
+    """Load one action map; return it, or every problem in it.
+
+    A step that fails to parse stops pydantic before the placeholders are
+    checked, so those are read off the raw document too and added.
+    """
+    loaded, problems = parse_model(path, ActionMap, "action map")
+    if loaded is not None:
+        return loaded, []
+    data, unreadable = read_yaml(path)
+    file, seen = shown(path), {str(problem) for problem in problems}
+    for where, message in [] if unreadable else scan_action_map(data):
+        problem = Problem(file, where, message)
+        if str(problem) not in seen:
+            problems.append(problem)
+            seen.add(str(problem))
+    return None, problems
+
+
 def load_action_map(path: Path) -> ActionMap:
     """Load one action map, raising ConfigError with every problem in it."""
-    loaded, problems = parse_model(path, ActionMap, "action map")
+    loaded, problems = _parse(path)
     if loaded is None:
         raise ConfigError(problems)
     return loaded
 
 
-def load_action_maps(apps: Path) -> dict[str, ActionMap]:
-    """Load every ``*.appium.yaml`` in ``apps`` by app name, raising once for all."""
+def _read_maps(apps: Path) -> tuple[dict[str, ActionMap], list[Problem]]:
     loaded: dict[str, ActionMap] = {}
     problems: list[Problem] = []
     for path in sorted(apps.glob(f"*{SUFFIX}")):
-        item, found = parse_model(path, ActionMap, "action map")
+        item, found = _parse(path)
         problems += found
         if item is not None:
             loaded[item.app] = item
@@ -411,6 +436,12 @@ def load_action_maps(apps: Path) -> dict[str, ActionMap]:
             Problem(shown(path), "(document)", f"action maps end in {SUFFIX}, so "
                     f"this one is skipped; rename it {path.name[:-4]}.yaml.")
         )  # fmt: skip
+    return loaded, problems
+
+
+def load_action_maps(apps: Path) -> dict[str, ActionMap]:
+    """Load every ``*.appium.yaml`` in ``apps`` by app name, raising once for all."""
+    loaded, problems = _read_maps(apps)
     if problems:
         raise ConfigError(problems)
     return loaded
@@ -425,25 +456,26 @@ def find_action_map(apps: Path, app: str) -> ActionMap | None:
 def check_action_maps(apps: Path) -> dict[str, ActionMap]:
     """Load every action map in ``apps`` and check each names an app profile there.
 
-    Raises ConfigError listing every problem of every file at once.
+    A map is named after its app (``<app>.appium.yaml``), so a map whose app
+    profile ``<app>.yaml`` is missing is reported beside the map's other
+    problems. Raises ConfigError listing every problem of every file at once.
     """
-    from ..apps import load_apps
-
-    maps = load_action_maps(apps)
-    try:
-        known = load_apps(apps)
-    except ConfigError:
-        return maps  # the app profiles' own problems are reported on their own
-    problems = [
-        Problem(
-            shown(action_map_path(apps, name)),
-            "app",
-            f"{name!r} has no app profile {name}.yaml beside it; known app "
-            f"profiles: {', '.join(known) or 'none'}. Name one, or add it.",
+    maps, problems = _read_maps(apps)
+    known = sorted(
+        path.stem for path in apps.glob("*.yaml") if not path.name.endswith(SUFFIX)
+    )
+    for path in sorted(apps.glob(f"*{SUFFIX}")):
+        name = path.name.removesuffix(SUFFIX)
+        if name in known:
+            continue
+        problems.append(
+            Problem(
+                shown(path),
+                "app",
+                f"{name!r} has no app profile {name}.yaml beside it; known app "
+                f"profiles: {', '.join(known) or 'none'}. Name one, or add it.",
+            )
         )
-        for name in maps
-        if name not in known
-    ]
     if problems:
         raise ConfigError(problems)
     return maps

@@ -20,7 +20,7 @@ import httpx
 
 from ..errors import HarnessError
 
-__all__ = ["AppiumServer", "NodeMissing", "free_port", "node_home"]
+__all__ = ["AppiumServer", "NodeMissing", "find_appium", "free_port", "node_home"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,22 @@ def node_home() -> Path:
     if given:
         return Path(given)
     return Path(__file__).resolve().parents[2] / "node"
+
+
+def find_appium(home: Path | None = None) -> Path:
+    """Return the Appium command in ``home`` (default: :func:`node_home`).
+
+    Raises NodeMissing, saying how to install it, when it is not there.
+    """
+    home = home or node_home()
+    appium = home / "node_modules" / ".bin" / "appium"
+    if not appium.exists():
+        raise NodeMissing(
+            f"Appium is not installed in {home}: run `npm ci` there (it installs "
+            "Appium 3 and the drivers from the lockfile), or set HARNESS_NODE to "
+            "a folder where it ran."
+        )
+    return appium
 
 
 def free_port() -> int:
@@ -78,14 +94,7 @@ class AppiumServer:
 
     def executable(self) -> Path:
         """Return the Appium command of the project's install, or say how to get it."""
-        appium = self.home / "node_modules" / ".bin" / "appium"
-        if not appium.exists():
-            raise NodeMissing(
-                f"Appium is not installed in {self.home}: run `npm ci` there "
-                "(it installs Appium 3 and the drivers from the lockfile), or set "
-                "HARNESS_NODE to a folder where it ran."
-            )
-        return appium
+        return find_appium(self.home)
 
     def start(self, timeout: float = START_TIMEOUT) -> AppiumServer:
         """Start the server and return once its /status says ready."""

@@ -19,15 +19,16 @@ Each phone is one of two kinds (``--appium-device``):
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from ..apps import AppProfile
 from ..errors import ScenarioError
 from ..profiles import DeviceProfile
+from .capabilities import promote_options
 
 __all__ = [
     "DEVICE_KINDS",
@@ -45,7 +46,6 @@ ENV = "HARNESS_APPIUM_URL"
 LOCAL = "local"
 DeviceKind = Literal["real", "harnessfake"]
 DEVICE_KINDS: tuple[DeviceKind, ...] = ("real", "harnessfake")
-_URL = re.compile(r"https?://[^\s/:]+(:\d{1,5})?(/\S*)?")
 
 
 @dataclass(frozen=True)
@@ -62,25 +62,56 @@ class AppiumSetup:
     serve_port: int = 0
 
 
-def resolve_url(given: str | None, environ: Mapping[str, str] = os.environ) -> str:
+def resolve_url(
+    given: str | None,
+    environ: Mapping[str, str] = os.environ,
+    *,
+    flag: str = "--appium",
+) -> str:
     """Return the Appium URL to use: ``given``, else the environment's, else "".
 
     ``local`` is passed through for the caller to start a server. A URL that
-    is not http(s)://host[:port][/path] raises ScenarioError naming the source.
+    is not http(s)://host[:port][/path] (an IPv6 host in brackets, a port
+    from 1 to 65535) raises ScenarioError naming the source: ``flag`` or the
+    environment variable.
     """
-    source, url = "--appium", (given or "").strip()
+    source, url = flag, (given or "").strip()
     if not url:
         source, url = ENV, environ.get(ENV, "").strip()
     if not url or url == LOCAL:
         return url
-    if not _URL.fullmatch(url):
+    problem = _url_problem(url)
+    if problem:
         raise ScenarioError(
-            f"{source} {url!r} is not an Appium URL; give http(s)://host:port "
-            "with the path your server serves sessions under (a Grid 4 hub: "
-            "http://hub:4444; Appium 1 style servers: .../wd/hub), or local to "
-            "start the project's own Appium."
+            f"{source} {url!r} is not an Appium URL ({problem}); give "
+            "http(s)://host:port with the path your server serves sessions under "
+            "(a Grid 4 hub: http://hub:4444; Appium 1 style servers: .../wd/hub), "
+            "or local to start the project's own Appium."
         )
     return url.rstrip("/")
+
+
+def _url_problem(url: str) -> str:
+    """Say what keeps ``url`` from being an Appium URL; empty if nothing does."""
+    if any(c.isspace() for c in url):
+        return "it has whitespace"
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:  # an unclosed [ of an IPv6 host
+        return str(error)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "it does not start with http:// or https://"
+    if parts.query or parts.fragment:
+        return "a query or fragment has no place in it"
+    try:
+        port = parts.port
+    except ValueError:
+        return f"{parts.netloc.rpartition(':')[2]!r} is not a port from 1 to 65535"
+    if not parts.hostname:
+        return "it names no host"
+    if port == 0:
+        return "0 is not a port a server listens on"
+    return ""
 
 
 def phone_capabilities(
@@ -88,9 +119,10 @@ def phone_capabilities(
 ) -> dict[str, object]:
     """Return the session capabilities of a real phone of ``profile``.
 
-    The profile's ``appium:`` section, plus the app under test (its package
-    or bundle id from the app profile). The harness installs and starts the
-    app itself, so the session neither launches nor resets it.
+    The profile's ``appium:`` section (``appium:options`` spread out, as
+    Appium would), plus the app under test (its package or bundle id from the
+    app profile). The harness installs and starts the app itself, so the
+    session neither launches nor resets it.
     """
     if profile.platform not in ("android", "ios"):
         raise ScenarioError(
@@ -105,7 +137,7 @@ def phone_capabilities(
         )
     key = "appium:appPackage" if profile.platform == "android" else "appium:bundleId"
     return {
-        **profile.appium,
+        **promote_options(profile.appium),
         key: app.bundle_id,
         "appium:autoLaunch": False,
         "appium:noReset": True,

@@ -24,6 +24,7 @@ from ..profiles import DeviceProfile
 from .actions import SUFFIX, ActionMap, Locator
 from .errors import AppiumError
 from .notifications import read_inbox
+from .placeholders import render
 from .session import Session
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ class AppiumHandle:
                 f"Android has no Appium push command and {self._map_file()} has "
                 "no push_link for the debug build's push hook; add one"
             )
-        self.open_link(link.format(payload=quote(json.dumps(payload))))
+        self.open_link(render(link, {"payload": quote(json.dumps(payload))}))
 
     def go_offline(self) -> None:
         """Lose the network."""

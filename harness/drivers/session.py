@@ -64,10 +64,12 @@ class Session:
                 "matches the profile's appium: capabilities",
             ) from None
         except (OSError, TransportError) as error:
+            # Only the project's own Appium has the harnessfake driver.
+            local = automation == "HarnessFake"
             raise AppiumUnreachable(
                 f"{device}: no Appium server answers at {url} "
-                f"({type(error).__name__}); start one there, or run with "
-                "--appium local"
+                f"({type(error).__name__}); start one there"
+                + (", or run with --appium local" if local else "")
             ) from None
         return cls(device, driver, automation)
 

@@ -12,7 +12,9 @@ when nothing failed, 1 when a failure was found and written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +51,8 @@ def add_fuzz_parser(commands: Any) -> argparse.ArgumentParser:
         type=_positive,
         default=100,
         metavar="N",
-        help="journeys to try (default: 100)",
+        help="journeys to try (default: 100); Hypothesis may play a few more, "
+        "as it replays and varies what it found",
     )
     parser.add_argument(
         "--steps",
@@ -69,7 +72,6 @@ def add_fuzz_parser(commands: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--app",
-        default="reference",
         metavar="NAME",
         help="app profile (default: reference)",
     )
@@ -97,7 +99,8 @@ def add_fuzz_parser(commands: Any) -> argparse.ArgumentParser:
         "--mutations",
         action="store_true",
         help="run the mutation table instead: every fault and "
-        "mistake app profile in turn",
+        "mistake app profile in turn, on the reference app (not with --app "
+        "or --fault)",
     )
     parser.set_defaults(handler=fuzz)
     made: argparse.ArgumentParser = parser
@@ -119,9 +122,29 @@ def fuzz(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
         print("harness fuzz: --fault names no fault; see `harness faults`",
               file=sys.stderr)  # fmt: skip
         return 2
+    if args.mutations and (args.app is not None or args.fault):
+        given = "--app" if args.app is not None else "--fault"
+        print(
+            f"harness fuzz: --mutations plays every fault and mistake app on the "
+            f"reference app, so {given} has no place beside it; drop --app/--fault",
+            file=sys.stderr,
+        )
+        return 2
+    default = "reports/fuzz-found" if args.mutations else "scenarios/found"
+    out = args.out if args.out is not None else root / default
+    unwritable = _unwritable(out)
+    if unwritable:
+        shown = (
+            f"--out {args.out}" if args.out is not None else f"the default {default}"
+        )
+        print(
+            f"harness fuzz: {shown} cannot hold found scenarios ({unwritable}); "
+            "pass --out a folder you can write to",
+            file=sys.stderr,
+        )
+        return 2
     try:
         if args.mutations:
-            out = args.out or root / "reports" / "fuzz-found"
             rows = mutation_table(
                 root, args.examples, args.seed, profiles, steps=args.steps, out=out
             )
@@ -132,7 +155,7 @@ def fuzz(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
             args.examples,
             args.seed,
             profiles,
-            args.app,
+            args.app or "reference",
             faults,
             steps=args.steps,
             out=args.out,
@@ -149,6 +172,8 @@ def fuzz(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
         )
         return 2
     journeys = f"{result.examples} journey" + ("" if result.examples == 1 else "s")
+    if result.examples > args.examples:
+        journeys += f" ({args.examples} asked; Hypothesis adds a few)"
     if not result.found:
         print(
             f"harness fuzz: {journeys}, every invariant held ({result.seconds:.1f} s)"
@@ -161,6 +186,26 @@ def fuzz(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
         f"{result.command}"
     )
     return 1
+
+
+def _unwritable(folder: Path) -> str:
+    """Say why no file can be written in ``folder``; empty if one can.
+
+    Probes by writing: permission bits say nothing to root or on /proc. A
+    folder made for the probe is removed again, so a clean run leaves none.
+    """
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        return f"{error.filename or folder}: {error.strerror or error}"
+    finally:
+        for path in made:  # deepest first
+            with contextlib.suppress(OSError):
+                path.rmdir()
+    return ""
 
 
 def _names(text: str) -> list[str]:

@@ -2,7 +2,9 @@
 
 ``--harness-appium local`` starts the project's own Appium once per run: the
 controller starts it and pytest-xdist workers, spawned afterwards, find its URL
-in the environment they inherit.
+in the environment they inherit. The controller checks the options first
+(:mod:`.preflight`), naming them as the user typed them: ``--appium`` under
+``harness run``, ``--harness-appium`` under plain pytest.
 """
 
 from __future__ import annotations
@@ -15,30 +17,62 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ..drivers.appium_server import AppiumServer
-from ..drivers.config import LOCAL, AppiumSetup, resolve_url
+from ..drivers.config import LOCAL, AppiumSetup
 from ..files import shown
+from .preflight import (
+    CLI,
+    PYTEST,
+    Flags,
+    RunGuard,
+    check_options,
+    check_reachable,
+    check_workers,
+)
 
 if TYPE_CHECKING:
     from ..world import World
 
-__all__ = ["appium_setup", "save_screenshots", "stop_local"]
+__all__ = ["appium_setup", "flags_of", "save_screenshots", "stop_local"]
 
 logger = logging.getLogger(__name__)
 
 LOCAL_URL = "HARNESS_APPIUM_LOCAL_URL"  # a local Appium's URL, for xdist workers
 
 
+def flags_of(config: pytest.Config) -> Flags:
+    """Return how the user spelt the Appium options: harness run's or pytest's."""
+    guarded = any(isinstance(p, RunGuard) for p in config.pluginmanager.get_plugins())
+    return CLI if guarded else PYTEST
+
+
 def appium_setup(
     config: pytest.Config,
 ) -> tuple[AppiumSetup | None, AppiumServer | None]:
-    """Return the run's Appium setup and the local server started for it, if any."""
-    url = resolve_url(config.getoption("harness_appium"))
+    """Return the run's Appium setup and the local server started for it, if any.
+
+    Raises RunRefused (options that cannot work, no Appium answering) or
+    HarnessError (the local Appium failed to start).
+    """
+    flags = flags_of(config)
+    serve_port = config.getoption("harness_appium_serve_port")
+    choice = check_options(
+        config.getoption("harness_appium"),
+        config.getoption("harness_appium_device"),
+        serve_port,
+        flags,
+    )
+    url = choice.url
     if not url:
         return None, None
+    controller = not hasattr(config, "workerinput")
+    if controller:
+        check_workers(choice, _workers(config), flags)
+        if flags is PYTEST:  # harness run's guard asked already
+            check_reachable(choice, flags)
     server = None
     if url == LOCAL:
         inherited = os.environ.get(LOCAL_URL)
-        if inherited and hasattr(config, "workerinput"):
+        if inherited and not controller:
             url = inherited
         else:
             log = config.rootpath / "reports" / "appium.log"
@@ -47,11 +81,18 @@ def appium_setup(
             url = os.environ[LOCAL_URL] = server.url
     setup = AppiumSetup(
         url,
-        device=config.getoption("harness_appium_device"),
+        device=choice.device,
         screenshots=config.rootpath / "reports" / "screenshots",
-        serve_port=config.getoption("harness_appium_serve_port"),
+        serve_port=serve_port or 0,
     )
     return setup, server
+
+
+def _workers(config: pytest.Config) -> int:
+    """Return how many xdist workers the run has (0 without xdist)."""
+    if config.getoption("dist", "no") == "no":
+        return 0
+    return len(config.getoption("tx", None) or [])
 
 
 def stop_local(server: AppiumServer | None) -> None:

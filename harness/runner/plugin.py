@@ -41,8 +41,9 @@ from . import (
     select,
     split_names,
 )
-from .appium import appium_setup, save_screenshots, stop_local
+from .appium import appium_setup, flags_of, save_screenshots, stop_local
 from .matrix import Cell, Outcome, render
+from .preflight import RunRefused, port
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, Traceback, TracebackStyle
@@ -125,10 +126,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--harness-appium-serve-port",
         metavar="N",
-        type=int,
-        default=0,
+        type=port,
         help="with --harness-appium: the HTTPS port each World serves its "
-        "emulator on, for a real app's debug build (default: a free one)",
+        "emulator on, for a real app's debug build (default: a free one; a "
+        "fixed one needs a single worker)",
     )
 
 
@@ -157,8 +158,11 @@ def pytest_configure(config: pytest.Config) -> None:
     run = ScenarioRun(selection)
     try:
         appium = run.start_appium(config)
+    except RunRefused as error:
+        raise pytest.UsageError(str(error)) from None
     except (HarnessError, ValueError) as error:
-        raise pytest.UsageError(f"--harness-appium: {error}") from None
+        flag = flags_of(config).appium
+        raise pytest.UsageError(f"{flag}: {error}") from None
     run.selection = replace(selection, appium=appium)
     config.pluginmanager.register(run, _PLUGIN)
 
