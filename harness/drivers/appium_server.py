@@ -13,12 +13,10 @@ import logging
 import os
 import socket
 import subprocess
-import time
 from pathlib import Path
 
-import httpx
-
 from ..errors import HarnessError
+from .child import end, wait_ready
 
 __all__ = ["AppiumServer", "NodeMissing", "find_appium", "free_port", "node_home"]
 
@@ -26,7 +24,6 @@ logger = logging.getLogger(__name__)
 
 DRIVERS = ("harnessfake", "chromium")
 START_TIMEOUT = 30.0
-POLL = 0.05
 LOOPBACK = "127.0.0.1"
 
 
@@ -126,39 +123,26 @@ class AppiumServer:
         return self
 
     def _wait(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
-                code = self._process.returncode
-                self._process = None
-                raise HarnessError(
-                    f"Appium exited with code {code} before it was ready on "
-                    f"{self.url}; run it by hand with APPIUM_HOME={self.home} to "
-                    "see why."
-                )
-            try:
-                reply = httpx.get(f"{self.url}/status", timeout=1.0)
-                if reply.json().get("value", {}).get("ready"):
-                    return
-            except (httpx.HTTPError, ValueError):
-                pass
-            time.sleep(POLL)  # waiting on another process, not on harness time
-        self.stop()
-        raise HarnessError(
-            f"Appium did not answer {self.url}/status within {timeout:.0f} s."
-        )
+        assert self._process is not None
+        try:
+            code = wait_ready(self.url, self._process, timeout)
+        except TimeoutError:
+            self.stop()
+            raise HarnessError(
+                f"Appium did not answer {self.url}/status within {timeout:.0f} s."
+            ) from None
+        if code is not None:
+            self._process = None
+            raise HarnessError(
+                f"Appium exited with code {code} before it was ready on "
+                f"{self.url}; run it by hand with APPIUM_HOME={self.home} to "
+                "see why."
+            )
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after 5 s); safe to call twice."""
         process, self._process = self._process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        end(process)
 
     def __enter__(self) -> AppiumServer:
         return self.start()

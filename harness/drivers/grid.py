@@ -14,15 +14,13 @@ import logging
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
-import httpx
-
 from ..errors import HarnessError
-from .appium_server import LOOPBACK, POLL, NodeMissing, free_port, node_home
+from .appium_server import LOOPBACK, NodeMissing, free_port, node_home
+from .child import end, wait_ready
 
 __all__ = ["CHROMIUM", "HARNESSFAKE", "GridServer", "JavaMissing", "grid_jar"]
 
@@ -172,36 +170,24 @@ class GridServer:
             self._process = _spawn(command, folder, out)
 
     def _wait(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
-                raise HarnessError(
-                    f"Selenium Grid exited with code {self._process.returncode} "
-                    f"before it was ready on {self.url}; see "
-                    f"{self.log or 'its log (pass log=)'} for why."
-                )
-            try:
-                reply = httpx.get(f"{self.url}/status", timeout=1.0)
-                if reply.json().get("value", {}).get("ready"):
-                    return
-            except (httpx.HTTPError, ValueError):
-                pass
-            time.sleep(POLL)  # waiting on another process, not on harness time
-        raise HarnessError(
-            f"Selenium Grid did not say ready at {self.url}/status within "
-            f"{timeout:.0f} s; check that Appium answers {self.appium_url}/status."
-        )
+        assert self._process is not None
+        try:
+            code = wait_ready(self.url, self._process, timeout)
+        except TimeoutError:
+            raise HarnessError(
+                f"Selenium Grid did not say ready at {self.url}/status within "
+                f"{timeout:.0f} s; check that Appium answers {self.appium_url}/status."
+            ) from None
+        if code is not None:
+            raise HarnessError(
+                f"Selenium Grid exited with code {code} before it was ready on "
+                f"{self.url}; see {self.log or 'its log (pass log=)'} for why."
+            )
 
     def stop(self) -> None:
         """Stop the relay (SIGTERM, then SIGKILL after 5 s); safe to call twice."""
         process, self._process = self._process, None
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        end(process)
         folder, self._folder = self._folder, None
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
