@@ -16,7 +16,8 @@ Rules, checked before the phone sees anything (:func:`check`):
 :func:`hand` gives the push to the phone. A push with nothing to show is
 :func:`silent`: on iOS one without an alert title or body (a background push,
 ``content-available: 1``), on Android a data message (no ``notification``)
-whose data has no ``title`` for Customer.io's SDK to draw. The phone's app
+with no ``title`` that is not Customer.io's (no ``CIO-Delivery-ID`` and
+``CIO-Delivery-Token``; the SDK draws its own pushes even untitled). The app
 gets it and its outcome is ``not shown``: it stays out of the inbox, so the
 notification list never holds it and a tap cannot find it, and only Android's
 SDK reports it delivered (on receipt, as for any message). A force-stopped
@@ -130,10 +131,13 @@ def silent(payload: dict[str, Any], notification: Notification) -> str | None:
                 "the app in the background and shows nothing"
             )
         return "the push has no alert and no content-available: iOS shows nothing"
-    if notification.push_type == "data" and "title" not in notification.data:
+    data = notification.data
+    if notification.push_type == "data" and "title" not in data:
+        if data.get("CIO-Delivery-ID") and data.get("CIO-Delivery-Token"):
+            return None  # Customer.io's handler draws its pushes, title or not
         return (
-            "a data message without a title: the app's messaging service gets it "
-            "and Customer.io's SDK draws nothing"
+            "a data message without a title or Customer.io's CIO-Delivery-ID and "
+            "CIO-Delivery-Token: the SDK leaves it to the app, which draws nothing"
         )
     return None
 
