@@ -430,3 +430,37 @@ def test_harness_run_through_local_appium_end_to_end(tmp_path: Path) -> None:
     assert "harness: Appium at http://127.0.0.1:" in out
     assert "2 scenarios x 2 profiles: 2 pass, 0 FAIL, 2 skip" in out
     assert "provisional authorization is asked for by the app's build" in out
+
+
+def harness_run(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """Run ``harness run --appium local --appium-device harnessfake ...``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    code = "import sys; from harness.cli import main; sys.exit(main())"
+    return subprocess.run(
+        [
+            *(sys.executable, "-c", code, "run", "--appium", "local"),
+            *("--appium-device", "harnessfake", "--junit", str(tmp_path / "j.xml")),
+            *("-p", "no:cacheprovider", *argv),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@needs_node
+def test_the_checklist_passes_through_appium_and_a_fault_fails_it(
+    tmp_path: Path,
+) -> None:
+    profiles = ("--profiles", "android-14-pixel")
+    passed = harness_run(tmp_path, "--suite", "checklist", *profiles)
+    assert passed.returncode == 0, passed.stdout[-3000:] + passed.stderr[-2000:]
+    assert "16 scenarios x 1 profile: 16 pass, 0 FAIL, 0 skip" in passed.stdout
+
+    fault = ("--fault", "logout_leaves_device_on_previous_person")
+    failed = harness_run(tmp_path, "--suite", "checklist", *profiles, *fault)
+    assert failed.returncode == 1, failed.stdout[-3000:]
+    assert "logout_takes_the_device_off_the_person" in failed.stdout
+    assert "1 FAIL" in failed.stdout

@@ -204,7 +204,10 @@ class AppiumHandle:
         unwrapped = [a.mirror if isinstance(a, AppiumHandle) else a for a in args]
         self._log("appium", f"{method}: no Appium command; taken on the emulated phone")
         with self._lock():
-            return getattr(phone, method)(*unwrapped, **kwargs)
+            result = getattr(phone, method)(*unwrapped, **kwargs)
+        if phone.app is not None:  # a restore or an update installs a build
+            self.app_profile = phone.app.profile
+        return result
 
     def _mirror(self, what: str) -> EmulatedPhone:
         if self.mirror is None:
