@@ -571,7 +571,8 @@ def test_harness_serve_prints_where_everything_is_and_stops_on_sigint(
           Track API     https://127.0.0.1:PORT/api/v1
           Pipelines     https://127.0.0.1:PORT/v1   (SDK apiHost/cdnHost: 127.0.0.1:PORT/v1)
           App API       https://127.0.0.1:PORT/v1
-          control       https://127.0.0.1:PORT/_harness/  (openapi.json)
+          control       https://127.0.0.1:PORT/_harness/  (openapi.json; phones: /_harness/phones)
+          storefront    http://127.0.0.1:PORT/shop/?workspace=<name>  (Customer.io's browser SDK)
           APNs          https://127.0.0.1:PORT/3/device/<token>  (HTTP/2; Host api.sandbox.push.apple.com for the sandbox)
           Web Push      https://127.0.0.1:PORT/webpush/<vendor host>/...  (browsers' endpoints)
           campaigns     none (no fixtures/campaigns/ in the project)

@@ -32,7 +32,9 @@ def banner(server: Server) -> str:
         f"  Track API     {https}/api/v1",
         f"  Pipelines     {https}/v1   (SDK apiHost/cdnHost: {server.api_host})",
         f"  App API       {https}/v1",
-        f"  control       {https}/_harness/  (openapi.json)",
+        f"  control       {https}/_harness/  (openapi.json; phones: /_harness/phones)",
+        f"  storefront    {http or https}/shop/?workspace=<name>  (Customer.io's "
+        "browser SDK)",
         f"  APNs          {https}/3/device/<token>  (HTTP/2; Host "
         "api.sandbox.push.apple.com for the sandbox)",
         f"  Web Push      {https}/webpush/<vendor host>/...  (browsers' endpoints)",
