@@ -478,6 +478,11 @@ def _run(args: argparse.Namespace, root: Path, extra: list[str]) -> int:
         )
     except RunRefused as error:
         raise _BadInput(str(error)) from None
+    if appium.url:
+        try:  # every cell reads them: a broken map is one message, not N errors
+            check_action_maps(root / "fixtures" / "apps")
+        except ConfigError as error:
+            raise _BadInput(explain(error, _FLAGS)) from None
     plugin = ["-p", "harness.runner.plugin"]
     port_given = args.appium_serve_port is not None
     pytest_args = [

@@ -8,7 +8,7 @@ seen instead, and the shopper's whole timeline.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from .device.inbox import InboxItem, Outcome
 from .errors import ExpectationFailed, ScenarioError
@@ -37,6 +37,15 @@ class HasToken(Protocol):
     name: str
     token: str | None
     tokens_seen: list[str]
+
+
+class HasSubscription(Protocol):
+    """A browser as the subscription check sees it."""
+
+    name: str
+
+    @property
+    def subscription(self) -> dict[str, Any] | None: ...
 
 
 class HasSetting(HasToken, Protocol):
@@ -423,6 +432,21 @@ class Expect:
             )
         return route
 
+    def subscribed(self, browser: HasSubscription, owner: Shopper) -> str:
+        """Check the browser holds a Web Push subscription; return its endpoint.
+
+        The site subscribes once it asked for notifications and the user
+        allowed them; an app that never asks leaves the browser without one.
+        """
+        subscription = browser.subscription
+        if subscription is None:
+            self._fail(
+                owner,
+                f"{browser.name} should hold a push subscription for the site",
+                "no subscription: the site never asked, or the user did not allow",
+            )
+        return str(subscription["endpoint"])
+
     def prompt_not_at_first_launch(self, device: HasApp, owner: Shopper) -> None:
         """Check the app did not ask for notification permission on first launch."""
         app = device.app
@@ -462,7 +486,7 @@ class Expect:
         found = self.deliveries(owner)
         return "; ".join(f"{d.channel} {d.subject!r}" for d in found) or "no deliveries"
 
-    def _fail(self, owner: Shopper, claim: str, seen: str) -> None:
+    def _fail(self, owner: Shopper, claim: str, seen: str) -> NoReturn:
         timeline = self.world.timeline(owner, closing=f"failed: {claim}")
         raise ExpectationFailed(f"{claim}\n  saw: {seen}\n\n{timeline}")
 

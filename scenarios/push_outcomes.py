@@ -259,7 +259,7 @@ def blocked_site_notifications_kill_the_subscription(world: World) -> None:
     """
     shopper = world.shopper()
     browser = ready(world, shopper)
-    endpoint = browser.subscription["endpoint"]
+    endpoint = world.expect.subscribed(browser, shopper)  # the app asked, they allowed
     world.expect.profile(shopper)  # the endpoint is sent to on the person's profile
     browser.set_notifications(False)
 

@@ -8,9 +8,13 @@ driver installed), so the real path is checked up to the session request.
 
 from __future__ import annotations
 
+import http.server
 import os
+import shutil
+import socketserver
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -464,3 +468,63 @@ def test_the_checklist_passes_through_appium_and_a_fault_fails_it(
     assert failed.returncode == 1, failed.stdout[-3000:]
     assert "logout_takes_the_device_off_the_person" in failed.stdout
     assert "1 FAIL" in failed.stdout
+
+
+def test_local_appium_without_harnessfake_is_refused_up_front(tmp_path: Path) -> None:
+    done = harness_run_plain(tmp_path, "--appium", "local")
+    assert done.returncode == 2
+    assert "add --appium-device harnessfake" in done.stderr
+
+
+def test_a_url_that_is_not_appium_is_refused_up_front(tmp_path: Path) -> None:
+    with socketserver.TCPServer(("127.0.0.1", 0), _NotFound) as http:
+        threading.Thread(target=http.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{http.server_address[1]}/wd/hub"
+        done = harness_run_plain(
+            tmp_path, "--appium", url, "--appium-device", "harnessfake"
+        )
+        http.shutdown()
+    assert done.returncode == 2
+    assert "/wd/hub/status answered 404" in done.stderr
+    assert "drop /wd/hub" in done.stderr
+
+
+def test_a_broken_action_map_stops_the_run_before_any_cell(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    for folder in ("device-profiles", "fixtures", "scenarios"):
+        shutil.copytree(ROOT / folder, project / folder)
+    actions = project / "fixtures" / "apps" / "reference.appium.yaml"
+    actions.write_text(actions.read_text().replace("actions:", "actionz:", 1))
+    done = harness_run_plain(
+        tmp_path, "--appium", "local", "--appium-device", "harnessfake", root=project
+    )
+    assert done.returncode == 2
+    assert "actionz: unknown key; did you mean actions?" in done.stderr
+    assert "ERROR" not in done.stdout
+
+
+class _NotFound(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (the handler's own name)
+        self.send_error(404)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def harness_run_plain(
+    tmp_path: Path, *argv: str, root: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    """Run ``harness --root root run`` with ``argv`` on one profile."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    code = "import sys; from harness.cli import main; sys.exit(main())"
+    return subprocess.run(
+        [
+            *(sys.executable, "-c", code, "--root", str(root), "run", *argv),
+            *("--profiles", "android-14-pixel", "--junit", str(tmp_path / "j.xml")),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

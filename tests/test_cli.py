@@ -625,17 +625,19 @@ def test_appium_not_installed_names_the_flag_of_the_command_in_use(
 ) -> None:
     env = {"HARNESS_NODE": str(tmp_path / "no-node")}
 
-    harness_run = run(project, "run", "--appium", "local", env=env)
+    fake = ("--appium-device", "harnessfake")
+    harness_run = run(project, "run", "--appium", "local", *fake, env=env)
     pytest_run = run(
         project, "-m", "pytest", "scenarios", "--harness-appium", "local",
-        "-p", "no:cacheprovider", env=env, module=True,
+        "--harness-appium-device", "harnessfake", "-p", "no:cacheprovider",
+        env=env, module=True,
     )  # fmt: skip
 
     assert harness_run.returncode == 2
     assert harness_run.stderr == (
         f"harness: --appium local: Appium is not installed in {tmp_path}/no-node: "
-        "run `npm ci` there (it installs Appium 3 and the drivers from the "
-        "lockfile), or set HARNESS_NODE to a folder where it ran.\n"
+        "it holds no package-lock.json: point HARNESS_NODE at the project's node/ "
+        "folder, or unset it; HARNESS_NODE names a folder where `npm ci` ran.\n"
     )
     assert pytest_run.returncode == 4  # pytest's own status for a usage error
     assert "ERROR: --harness-appium local: Appium is not installed" in (

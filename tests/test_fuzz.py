@@ -30,7 +30,10 @@ def replay(folder: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     code = "import sys; from harness.cli import main; sys.exit(main())"
     return subprocess.run(
-        [sys.executable, "-c", code, "run", "--scenarios", str(folder), *argv],
+        [
+            *(sys.executable, "-c", code, "run", "--scenarios", str(folder)),
+            *("--junit", str(folder / "junit.xml"), *argv),
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -47,10 +47,16 @@ def find_appium(home: Path | None = None) -> Path:
     home = home or node_home()
     appium = home / "node_modules" / ".bin" / "appium"
     if not appium.exists():
+        where = (
+            "run `npm ci` there (it installs Appium 3 and the drivers from the "
+            "lockfile)"
+            if (home / "package-lock.json").is_file()
+            else "it holds no package-lock.json: point HARNESS_NODE at the "
+            "project's node/ folder, or unset it"
+        )
         raise NodeMissing(
-            f"Appium is not installed in {home}: run `npm ci` there (it installs "
-            "Appium 3 and the drivers from the lockfile), or set HARNESS_NODE to "
-            "a folder where it ran."
+            f"Appium is not installed in {home}: {where}; HARNESS_NODE names a "
+            "folder where `npm ci` ran."
         )
     return appium
 

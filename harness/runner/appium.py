@@ -75,9 +75,12 @@ def appium_setup(
         if inherited and not controller:
             url = inherited
         else:
-            log = config.rootpath / "reports" / "appium.log"
+            server = AppiumServer()
+            # Named by port: two runs at once each keep their own log.
+            log = config.rootpath / "reports" / f"appium-{server.port}.log"
             log.parent.mkdir(parents=True, exist_ok=True)
-            server = AppiumServer(log=log).start()
+            server.log = log
+            server.start()
             url = os.environ[LOCAL_URL] = server.url
     setup = AppiumSetup(
         url,

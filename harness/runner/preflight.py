@@ -120,6 +120,13 @@ def check_options(
             f"reached through Appium, and the run has no Appium: {needs}, or "
             f"drop {flags.serve_port}."
         )
+    if url == LOCAL and device != "harnessfake":
+        raise RunRefused(
+            f"{flags.appium} local starts the project's own Appium, which has the "
+            "harnessfake and Chromium drivers but not UiAutomator2 or XCUITest, so "
+            f"it has no real phones: add {flags.device} harnessfake, or give "
+            f"{flags.appium} the URL of an Appium that drives your devices."
+        )
     return AppiumChoice(url, source, device, serve_port)
 
 
@@ -164,12 +171,33 @@ def check_reachable(
             f"{choice.source} {url}: no Appium answers at {url}/status "
             f"({_reason(error)}); start Appium there or correct the URL{hint}."
         ) from None
+    url = _redacted(choice.url)
+    if answer.status_code in (404, 405) or not _webdriver_status(answer):
+        said = f"answered {answer.status_code}" + (
+            "" if answer.is_error else " without a WebDriver status"
+        )
+        raise RunRefused(
+            f"{choice.source} {url}: {url}/status {said}, so this is not an Appium "
+            "or Selenium Grid endpoint; check the path (Appium 2 and 3 serve at "
+            "the root unless started with --base-path: drop /wd/hub) and the port."
+        )
     if answer.is_error:
         logger.warning(
-            "%s/status answered %s; sessions may fail if the URL's path is wrong",
-            _redacted(choice.url),
+            "%s/status answered %s; sessions may fail if the URL needs credentials",
+            url,
             answer.status_code,
         )
+
+
+def _webdriver_status(answer: httpx.Response) -> bool:
+    """Tell whether ``answer`` looks like WebDriver's status (or a refusal)."""
+    if answer.status_code in (401, 403):
+        return True  # a cloud may guard /status; its sessions will say more
+    try:
+        document = answer.json()
+    except ValueError:
+        return False
+    return isinstance(document, dict) and isinstance(document.get("value"), dict)
 
 
 def _redacted(url: str) -> str:
