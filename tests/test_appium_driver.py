@@ -412,21 +412,8 @@ def test_harness_run_through_local_appium_end_to_end(tmp_path: Path) -> None:
     folder = tmp_path / "scenarios"
     folder.mkdir()
     (folder / "through_appium.py").write_text(SCENARIOS)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    argv = [
-        *("run", "--appium", "local", "--appium-device", "harnessfake"),
-        *("--scenarios", str(folder), "--profiles", "android-14-pixel,ios-17-iphone"),
-        *("--junit", str(tmp_path / "junit.xml"), "-p", "no:cacheprovider"),
-    ]
-    code = "import sys; from harness.cli import main; sys.exit(main())"
-    done = subprocess.run(
-        [sys.executable, "-c", code, *argv],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    profiles = ("--profiles", "android-14-pixel,ios-17-iphone")
+    done = harness_run(tmp_path, "--scenarios", str(folder), *profiles)
 
     out = done.stdout
     assert done.returncode == 0, out[-3000:] + done.stderr[-2000:]
@@ -438,20 +425,8 @@ def test_harness_run_through_local_appium_end_to_end(tmp_path: Path) -> None:
 
 def harness_run(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     """Run ``harness run --appium local --appium-device harnessfake ...``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    code = "import sys; from harness.cli import main; sys.exit(main())"
-    return subprocess.run(
-        [
-            *(sys.executable, "-c", code, "run", "--appium", "local"),
-            *("--appium-device", "harnessfake", "--junit", str(tmp_path / "j.xml")),
-            *("-p", "no:cacheprovider", *argv),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    fake = ("--appium", "local", "--appium-device", "harnessfake")
+    return harness_cli(tmp_path, *fake, "-p", "no:cacheprovider", *argv)
 
 
 @needs_node
@@ -470,8 +445,11 @@ def test_the_checklist_passes_through_appium_and_a_fault_fails_it(
     assert "1 FAIL" in failed.stdout
 
 
+ONE = ("--profiles", "android-14-pixel")
+
+
 def test_local_appium_without_harnessfake_is_refused_up_front(tmp_path: Path) -> None:
-    done = harness_run_plain(tmp_path, "--appium", "local")
+    done = harness_cli(tmp_path, "--appium", "local", *ONE)
     assert done.returncode == 2
     assert "add --appium-device harnessfake" in done.stderr
 
@@ -480,8 +458,8 @@ def test_a_url_that_is_not_appium_is_refused_up_front(tmp_path: Path) -> None:
     with socketserver.TCPServer(("127.0.0.1", 0), _NotFound) as http:
         threading.Thread(target=http.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{http.server_address[1]}/wd/hub"
-        done = harness_run_plain(
-            tmp_path, "--appium", url, "--appium-device", "harnessfake"
+        done = harness_cli(
+            tmp_path, "--appium", url, "--appium-device", "harnessfake", *ONE
         )
         http.shutdown()
     assert done.returncode == 2
@@ -495,9 +473,8 @@ def test_a_broken_action_map_stops_the_run_before_any_cell(tmp_path: Path) -> No
         shutil.copytree(ROOT / folder, project / folder)
     actions = project / "fixtures" / "apps" / "reference.appium.yaml"
     actions.write_text(actions.read_text().replace("actions:", "actionz:", 1))
-    done = harness_run_plain(
-        tmp_path, "--appium", "local", "--appium-device", "harnessfake", root=project
-    )
+    fake = ("--appium", "local", "--appium-device", "harnessfake")
+    done = harness_cli(tmp_path, *fake, *ONE, root=project)
     assert done.returncode == 2
     assert "actionz: unknown key; did you mean actions?" in done.stderr
     assert "ERROR" not in done.stdout
@@ -511,20 +488,20 @@ class _NotFound(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def harness_run_plain(
+def harness_cli(
     tmp_path: Path, *argv: str, root: Path = ROOT
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``harness --root root run`` with ``argv`` on one profile."""
+    """Run ``harness --root root run`` with ``argv`` in a fresh process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     code = "import sys; from harness.cli import main; sys.exit(main())"
     return subprocess.run(
         [
             *(sys.executable, "-c", code, "--root", str(root), "run", *argv),
-            *("--profiles", "android-14-pixel", "--junit", str(tmp_path / "j.xml")),
+            *("--junit", str(tmp_path / "j.xml")),
         ],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
