@@ -215,6 +215,14 @@ def test_fault_restore_keeps_cached_token_reports_the_old_phones_token(
     assert outcome_of(old, delivery) is Outcome.SHOWN
 
 
+def opened(world: World) -> EmulatedPhone:
+    """Return a new phone of the shopper's with the app installed and open."""
+    phone = new_phone(world)
+    phone.install(world.app)
+    phone.launch()
+    return phone
+
+
 def devices_of(world: World, role: str) -> list[str]:
     person = world.profile_of(world.shopper(role))
     assert person is not None
@@ -229,10 +237,7 @@ def test_a_restored_twin_logging_in_as_another_takes_the_cached_token_along(
     # the backed-up phone's, so that phone's pushes go to the other person
     # until its next launch registers it again (docs/fuzz.md, Restored twins).
     world = make_world(profile)
-    old = world.device(world.shopper())
-    assert isinstance(old, EmulatedPhone)
-    old.install(world.app)
-    old.launch()
+    old = opened(world)
     old.background()
     twin = new_phone(world)
     twin.restore_from(old)
@@ -261,10 +266,7 @@ def test_a_logout_while_anonymous_takes_the_device_off_the_anonymous_profile(
     make_world: MakeWorld, profile: str
 ) -> None:
     world = make_world(profile)
-    phone = world.device(world.shopper())
-    assert isinstance(phone, EmulatedPhone)
-    phone.install(world.app)
-    phone.launch()
+    phone = opened(world)
     world.advance(minutes=1)
     assert phone.token in world.workspace.devices.by_token
 
