@@ -36,7 +36,7 @@ from harness.serve import (
     control,
     project_options,
 )
-from harness.serve.app import create_app
+from harness.serve.app import MAX_BODY, body_too_large, create_app
 from harness.serve.phones import shopper_for
 from harness.serve.tls import prepare
 from harness.world import World
@@ -1019,6 +1019,20 @@ def test_a_hosted_world_s_phone_is_driven_over_http_on_the_world_s_clock(
     world.expect.device_on_profile(device, shopper)
     assert client.clock()["now"].startswith("2026-03-02T09:05:00")
     assert world.clock.now() - start == timedelta(minutes=5)
+
+
+def test_a_hosted_server_refuses_an_oversized_body_in_the_api_s_own_shape(
+    hosted: tuple[World, PhoneRack, Server],
+) -> None:
+    _, _, server = hosted
+    assert server.http_url is not None
+    big = b"{" + b" " * (MAX_BODY + 10) + b"}"
+
+    answer = httpx.post(f"{server.http_url}/v1/batch", content=big, timeout=10)
+
+    assert answer.status_code == 413
+    [message] = answer.json()["meta"]["errors"]  # Pipelines' shape, not control's
+    assert message == body_too_large("POST", "/v1/batch")
 
 
 def test_a_hosted_rack_refuses_an_email_the_world_does_not_know(

@@ -26,10 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from ..transport import ASGIApp, Message
-from .app import MAX_BODY, body_too_large
 from .errors import ServeError
 from .phones import PhoneRack
-from .replay import Answer, drive
+from .replay import drive, read_whole, reply
 from .tls import Tls
 
 logger = logging.getLogger(__name__)
@@ -55,50 +54,14 @@ def hosted(app: ASGIApp, rack: PhoneRack) -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        body = await _body(receive)
+        body = await read_whole(scope, receive, send)
         if body is None:
-            return  # the client left before sending its body
-        if len(body) > MAX_BODY:
-            await _send(send, _too_large(scope))
             return
         with rack.locked():
             answer = drive(app, scope, body)
-        if answer.error is not None:
-            method, path = scope["method"], scope["path"]
-            logger.error("%s %s failed: %r", method, path, answer.error)
-            logger.debug("request failure", exc_info=answer.error)
-        await _send(send, answer)
+        await reply(scope, send, answer)
 
     return served
-
-
-async def _body(receive: Any) -> bytes | None:
-    """Read the body, keeping at most one byte over :data:`MAX_BODY`."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        if size <= MAX_BODY:
-            chunks.append(chunk[: MAX_BODY + 1 - size])
-        size += len(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def _too_large(scope: Message) -> Answer:
-    message = body_too_large(scope["method"], scope["path"])
-    document = {"error": {"code": "too_large", "message": message}}
-    headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
-    return Answer(413, headers, json.dumps(document).encode())
-
-
-async def _send(send: Any, answer: Answer) -> None:
-    start = {"status": answer.status, "headers": answer.headers}
-    await send({"type": "http.response.start", **start})
-    await send({"type": "http.response.body", "body": answer.body})
 
 
 def prepare_apart(state: Path, names: tuple[str, ...]) -> Tls:

@@ -187,11 +187,8 @@ def recording(
             await app(scope, receive, send)
             return
         mount = next((m for m in MOUNTS if m.matches(scope["path"])), None)
-        body = await _body(receive, _declared(scope))
+        body = await read_whole(scope, receive, send)
         if body is None:
-            return  # the client left before sending its body
-        if body is TOO_LARGE:
-            await _send(send, _too_large(mount, scope))
             return
         at = clock.now()
         seq: int | None = None
@@ -208,13 +205,32 @@ def recording(
             wall.release()
         if log is not None and mount is not None and seq is not None:
             _settle(log, seq, mount, scope, answer)
-        if answer.error is not None:
-            method, path = scope["method"], scope["path"]
-            logger.error("%s %s failed: %r", method, path, answer.error)
-            logger.debug("request failure", exc_info=answer.error)
-        await _send(send, answer)
+        await reply(scope, send, answer)
 
     return recorder
+
+
+async def read_whole(scope: Message, receive: Any, send: Any) -> bytes | None:
+    """Read a request's whole body; None once the request needs nothing more.
+
+    A body over :data:`MAX_BODY` is answered 413 here, in the error shape of
+    the API it was sent to; a client that leaves gets nothing.
+    """
+    body = await _body(receive, _declared(scope))
+    if body is TOO_LARGE:
+        mount = next((m for m in MOUNTS if m.matches(scope["path"])), None)
+        await _send(send, _too_large(mount, scope))
+        return None
+    return body
+
+
+async def reply(scope: Message, send: Any, answer: Answer) -> None:
+    """Send ``answer``, logging the error behind it if the app raised one."""
+    if answer.error is not None:
+        method, path = scope["method"], scope["path"]
+        logger.error("%s %s failed: %r", method, path, answer.error)
+        logger.debug("request failure", exc_info=answer.error)
+    await _send(send, answer)
 
 
 def rebuild(
