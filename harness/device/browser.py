@@ -62,6 +62,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SITE = "https://shop.example"
+# What the web SDK tracks for each step the shopper takes on the site.
+EVENTS = {
+    "view": "product_viewed",
+    "add_to_cart": "added_to_cart",
+    "complete_order": "order_completed",
+}
 LIBRARY = {"name": "@customerio/cdp-analytics-browser", "version": "0.5.8"}
 
 
@@ -119,19 +125,23 @@ class EmulatedBrowser:
     def view(self, product: Product) -> None:
         """Open a product page."""
         self.visit(f"/products/{product.sku.lower()}")
-        self._send("track", event="product_viewed", properties=product.properties())
+        self._send("track", event=EVENTS["view"], properties=product.properties())
 
     def add_to_cart(self, product: Product, qty: int = 1) -> None:
         """Add a product to the cart."""
         self._log("action", f"added {product.name} to the cart")
         self._send(
-            "track", event="added_to_cart", properties=product.cart_properties(qty)
+            "track",
+            event=EVENTS["add_to_cart"],
+            properties=product.cart_properties(qty),
         )
 
     def complete_order(self, product: Product, qty: int = 1) -> None:
         """Place the order."""
         self._send(
-            "track", event="order_completed", properties=product.cart_properties(qty)
+            "track",
+            event=EVENTS["complete_order"],
+            properties=product.cart_properties(qty),
         )
 
     def log_in(self, shopper: Shopper) -> None:

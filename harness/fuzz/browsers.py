@@ -15,14 +15,13 @@ from typing import Any
 
 from hypothesis.stateful import precondition, rule
 
+from ..device.browser import EVENTS
 from ..people import Shopper
 from ..world import World
 from .model import BrowserState, Model
 from .strategies import picks, tracked
 
 __all__ = ["BrowserSteps"]
-
-EVENTS = {"view": "product_viewed", "add_to_cart": "added_to_cart"}
 
 
 class BrowserSteps:
